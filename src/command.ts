@@ -1,0 +1,129 @@
+/** The command line: options, exit codes, stdout and stderr. No planning logic lives here. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import semver from 'semver';
+import { formatUserError, UserError } from './errors.js';
+import { planPaths, type Plan } from './pipeline.js';
+import { colorDiff, unifiedDiff } from './output/diff.js';
+import { buildReport, findingReport, type Mode } from './output/report.js';
+import { COLOR, PLAIN, useColor } from './output/style.js';
+import { summary } from './output/summary.js';
+import { writeAll } from './output/write.js';
+
+const USAGE = `Usage: wasmtime-align [options] [paths...]
+
+Aligns the wasmtime crate family in every Cargo workspace under the paths (default: .):
+lifts it into the root's [workspace.dependencies] at one version and makes members inherit it.
+Prints a unified diff by default (dry run); nothing is written without --write.
+
+Options:
+      --to <version>  The release to align to, e.g. 26.0.1 (default: the newest one already requested)
+      --write         Apply the changes
+      --check         Print the diff and exit with 1 if anything would change
+      --json          Print a JSON report on stdout instead of the diff
+      --exact         Write exact requirements (=X.Y.Z)
+      --no-lift       Align versions where they stand; add nothing to [workspace.dependencies]
+      --all-keys      Also align renamed second copies of a crate (kept as they are by default)
+  -h, --help          Print help
+  -V, --version       Print version
+
+Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written).
+`;
+
+interface Io {
+  readonly stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Runs the command line and returns the exit status; all output goes through `io`. */
+export function run(argv: readonly string[], io: Io): number {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        to: { type: 'string' },
+        write: { type: 'boolean' },
+        check: { type: 'boolean' },
+        json: { type: 'boolean' },
+        exact: { type: 'boolean' },
+        'no-lift': { type: 'boolean' },
+        'all-keys': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (e) {
+    io.stderr.write(`error: ${argumentMessage(e as Error)}\n\n${USAGE.split('\n\n')[0]}\n\nFor more information, try '--help'.\n`);
+    return 2;
+  }
+  const o = args.values;
+  if (o.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (o.version) {
+    io.stdout.write(`wasmtime-align ${packageVersion()}\n`);
+    return 0;
+  }
+  const usageError = (msg: string): number => {
+    io.stderr.write(`error: ${msg}\n\nFor more information, try '--help'.\n`);
+    return 2;
+  };
+  if (o.write && o.check) return usageError("the argument '--write' cannot be used with '--check'");
+  if (o.to !== undefined && !isVersion(o.to)) {
+    return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1`);
+  }
+  const mode: Mode = o.write ? 'write' : o.check ? 'check' : 'dry-run';
+  const paths = args.positionals.length > 0 ? args.positionals : ['.'];
+
+  let plan: Plan;
+  try {
+    plan = planPaths(paths, { to: o.to, exact: o.exact === true, lift: o['no-lift'] !== true, allKeys: o['all-keys'] === true });
+    if (mode === 'write') writeAll(plan.files);
+  } catch (e) {
+    return failure(e, io, mode, o.json === true);
+  }
+
+  const diff = unifiedDiff(plan.files, io.cwd);
+  if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd), null, 2)}\n`);
+  else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
+  io.stderr.write(summary(plan, mode, io.cwd, useColor(io.stderr, io.env) ? COLOR : PLAIN));
+  return mode === 'check' && plan.files.length > 0 ? 1 : 0;
+}
+
+/** Bad input is a one-line cargo-style error; anything else is a bug, still reported without a stack trace. */
+function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
+  const error =
+    e instanceof UserError
+      ? { level: 'error' as const, ...(e.location ?? {}), message: e.message }
+      : { level: 'error' as const, message: `internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)` };
+  io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
+  if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
+  if (json) {
+    const report = { mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], diff: '' };
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  }
+  return 2;
+}
+
+function isVersion(v: string): boolean {
+  return semver.valid(v) === v;
+}
+
+function argumentMessage(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const m = /'([^']+)'/.exec(e.message);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && m) return `unexpected argument '${m[1]}' found`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && m) return `a value is required for '${m[1]}' but none was supplied`;
+  return e.message;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

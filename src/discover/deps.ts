@@ -1,0 +1,54 @@
+import * as path from 'node:path';
+import type { Manifest, TomlTable } from '../manifest/read.js';
+import { isTable } from './config.js';
+
+/** A dependency that cargo loads from a local directory. */
+export interface PathDep {
+  readonly name: string;
+  /** Absolute, normalised directory of the dependency. */
+  readonly dir: string;
+  /** Where it is declared in the member, for error locations. */
+  readonly keyPath: readonly string[];
+}
+
+const KINDS = ['dependencies', 'dev-dependencies', 'dev_dependencies', 'build-dependencies', 'build_dependencies'];
+
+/**
+ * Every path dependency of `m`, in all kinds and `[target.<cfg>]` tables.
+ * `{ workspace = true }` entries take the `path` of `[workspace.dependencies]` in `root`, relative to the root.
+ */
+export function pathDeps(m: Manifest, root: Manifest): PathDep[] {
+  const tables: [readonly string[], TomlTable][] = [];
+  for (const kind of KINDS) {
+    const t = m.value[kind];
+    if (isTable(t)) tables.push([[kind], t]);
+  }
+  const targets = m.value['target'];
+  if (isTable(targets)) {
+    for (const [cfg, target] of Object.entries(targets)) {
+      if (!isTable(target)) continue;
+      for (const kind of KINDS) {
+        const t = target[kind];
+        if (isTable(t)) tables.push([['target', cfg, kind], t]);
+      }
+    }
+  }
+  const ws = root.value['workspace'];
+  const wsDeps = isTable(ws) && isTable(ws['dependencies']) ? ws['dependencies'] : {};
+  const deps: PathDep[] = [];
+  for (const [at, table] of tables) {
+    for (const [name, spec] of Object.entries(table)) {
+      if (!isTable(spec)) continue;
+      const keyPath = [...at, name];
+      if (spec['workspace'] === true) {
+        const inherited = wsDeps[name];
+        if (isTable(inherited) && typeof inherited['path'] === 'string') {
+          deps.push({ name, dir: path.resolve(path.dirname(root.path), inherited['path']), keyPath });
+        }
+      } else if (typeof spec['path'] === 'string') {
+        deps.push({ name, dir: path.resolve(path.dirname(m.path), spec['path']), keyPath });
+      }
+    }
+  }
+  return deps;
+}

@@ -1,0 +1,94 @@
+import { displayPath } from '../errors.js';
+import { tableLabel } from '../manifest/dependencies.js';
+import type { FilePlan, Plan } from '../pipeline.js';
+import type { Change, ChangeReason, EntryValue, Finding, Target } from '../plan/types.js';
+
+/** The JSON report (`--json`), documented in the README. Paths are relative to the current directory. */
+export interface Report {
+  readonly mode: Mode;
+  /** True when some file changes (or, with --write, changed). */
+  readonly changed: boolean;
+  readonly roots: readonly RootReport[];
+  readonly files: readonly FileReport[];
+  readonly warnings: readonly FindingReport[];
+  readonly errors: readonly FindingReport[];
+  readonly diff: string;
+}
+
+export type Mode = 'dry-run' | 'check' | 'write';
+
+export interface RootReport {
+  readonly manifest: string;
+  readonly kind: 'workspace' | 'standalone';
+  readonly members: readonly string[];
+  /** Null when the root has no registry dependency on the wasmtime family. */
+  readonly target: Target | null;
+  readonly lifted: readonly string[];
+  readonly changedFiles: readonly string[];
+  readonly findings: readonly FindingReport[];
+}
+
+export interface FileReport {
+  readonly path: string;
+  readonly edits: readonly EditReport[];
+}
+
+export interface EditReport {
+  /** `dependencies`, `target.'cfg(unix)'.dev-dependencies`, `workspace.dependencies`, ... */
+  readonly table: string;
+  readonly key: string;
+  readonly reasons: readonly ChangeReason[];
+  /** The entry's value before (null for a new entry) and after, as JSON. */
+  readonly before: EntryValue | null;
+  readonly after: EntryValue;
+}
+
+export interface FindingReport {
+  readonly level: 'warning' | 'note' | 'error';
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string): Report {
+  const rel = (p: string): string => displayPath(p, cwd);
+  const changedPaths = new Set(plan.files.map((f) => f.manifest.path));
+  const roots = plan.roots.map(
+    (r): RootReport => ({
+      manifest: rel(r.manifest.path),
+      kind: r.kind,
+      members: r.members.map((m) => rel(m.path)),
+      target: r.target ?? null,
+      lifted: r.lifted,
+      changedFiles: r.members.filter((m) => changedPaths.has(m.path)).map((m) => rel(m.path)),
+      findings: r.findings.map((f) => findingReport(f, cwd)),
+    }),
+  );
+  return {
+    mode,
+    changed: plan.files.length > 0,
+    roots,
+    files: plan.files.map((f) => fileReport(f, cwd)),
+    warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
+    errors: [],
+    diff,
+  };
+}
+
+function fileReport(f: FilePlan, cwd: string): FileReport {
+  return { path: displayPath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
+}
+
+function editReport(c: Change): EditReport {
+  if (c.kind === 'add') return { table: 'workspace.dependencies', key: c.key, reasons: c.reasons, before: null, after: c.after };
+  return { table: tableLabel(c.entry.table), key: c.entry.key, reasons: c.reasons, before: c.entry.value, after: c.after };
+}
+
+export function findingReport(f: Finding | { readonly level: 'error'; readonly file?: string; readonly line?: number; readonly column?: number; readonly message: string }, cwd: string): FindingReport {
+  const out: { -readonly [K in keyof FindingReport]: FindingReport[K] } = { level: f.level, message: f.message };
+  if (f.file !== undefined) out.file = displayPath(f.file, cwd);
+  if (f.line !== undefined) out.line = f.line;
+  if (f.column !== undefined) out.column = f.column;
+  return out;
+}

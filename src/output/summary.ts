@@ -1,0 +1,55 @@
+import { displayPath, formatLocation } from '../errors.js';
+import type { Plan } from '../pipeline.js';
+import type { Finding, RootPlan } from '../plan/types.js';
+import type { Mode } from './report.js';
+import type { Style } from './style.js';
+
+const NOTES_SHOWN = 5;
+
+/** The short human summary printed on stderr: per root the version, what was lifted, what changed, findings. */
+export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): string {
+  const out: string[] = [];
+  const finding = (f: Finding): string => {
+    const label = f.level === 'warning' ? style.yellow('warning') : style.cyan('note');
+    return `  ${label}: ${formatLocation(f, cwd)}${f.message}`;
+  };
+  for (const f of plan.findings) out.push(finding(f).trimStart());
+
+  const changed = new Set(plan.files.map((f) => f.manifest.path));
+  let quiet = 0;
+  for (const root of plan.roots) {
+    if (!root.target && root.findings.length === 0) {
+      quiet++;
+      continue;
+    }
+    out.push(rootLine(root, cwd, style));
+    if (root.lifted.length > 0) {
+      const entries = root.changes.filter((c) => c.kind === 'rewrite' && c.reasons.includes('lift')).length;
+      out.push(`  lifted into [workspace.dependencies]: ${root.lifted.join(', ')} (${entries} member ${entries === 1 ? 'entry' : 'entries'})`);
+    }
+    const files = root.members.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
+    if (files.length > 0) out.push(`  ${files.length} ${files.length === 1 ? 'manifest' : 'manifests'} ${mode === 'write' ? 'changed' : 'to change'}: ${files.join(', ')}`);
+    else if (root.target) out.push('  already aligned');
+    const notes = root.findings.filter((f) => f.level === 'note');
+    for (const f of root.findings.filter((f) => f.level === 'warning')) out.push(finding(f));
+    for (const f of notes.slice(0, NOTES_SHOWN)) out.push(finding(f));
+    if (notes.length > NOTES_SHOWN) out.push(`  ... and ${notes.length - NOTES_SHOWN} more notes (--json lists them all)`);
+  }
+  if (quiet > 0) out.push(`${quiet} ${quiet === 1 ? 'root has' : 'roots have'} no registry dependency on the wasmtime family`);
+
+  const n = plan.files.length;
+  const files = `${n} ${n === 1 ? 'file' : 'files'}`;
+  if (n === 0) out.push(style.bold('nothing to change'));
+  else if (mode === 'write') out.push(style.bold(`wrote ${files}`));
+  else if (mode === 'check') out.push(style.bold(`${files} would change`));
+  else out.push(style.bold(`${files} would change (dry run; --write applies it)`));
+  return out.join('\n') + '\n';
+}
+
+function rootLine(root: RootPlan, cwd: string, style: Style): string {
+  const where = displayPath(root.manifest.path, cwd);
+  const what = root.kind === 'workspace' ? `workspace of ${root.members.length} ${root.members.length === 1 ? 'member' : 'members'}` : 'package';
+  if (!root.target) return `${style.bold(where)} (${what})`;
+  const origin = root.target.origin === 'option' ? '--to' : 'newest requested';
+  return `${style.bold(where)} (${what}): wasmtime family at ${style.green(root.target.requirement)} (${origin})`;
+}

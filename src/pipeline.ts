@@ -1,0 +1,49 @@
+import { discover } from './discover/index.js';
+import { renderManifest } from './edit/render.js';
+import { validateRendered } from './edit/validate.js';
+import type { Manifest } from './manifest/read.js';
+import { planRoot, type PlanOptions } from './plan/root.js';
+import type { Change, Finding, RootPlan } from './plan/types.js';
+
+/** One manifest that changes: its text before and after (BOM included) and the changes that made it. */
+export interface FilePlan {
+  readonly manifest: Manifest;
+  readonly before: string;
+  readonly after: string;
+  readonly changes: readonly Change[];
+}
+
+export interface Plan {
+  readonly roots: readonly RootPlan[];
+  /** Only the files that change, sorted by path. */
+  readonly files: readonly FilePlan[];
+  /** Problems found while discovering workspaces (packages cargo itself would reject are skipped). */
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * Read every manifest, plan every root, render and validate every file; nothing is written here.
+ * Throws UserError on bad input, before anything could be written.
+ */
+export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
+  const discovery = discover(paths);
+  const roots = discovery.roots.map((r) => planRoot(r, opts));
+  const byFile = new Map<string, { manifest: Manifest; changes: Change[] }>();
+  for (const root of roots) {
+    for (const c of root.changes) {
+      const manifest = c.kind === 'rewrite' ? c.entry.manifest : c.manifest;
+      const slot = byFile.get(manifest.path) ?? { manifest, changes: [] };
+      slot.changes.push(c);
+      byFile.set(manifest.path, slot);
+    }
+  }
+  const files: FilePlan[] = [];
+  for (const { manifest, changes } of [...byFile.values()].sort((a, b) => (a.manifest.path < b.manifest.path ? -1 : 1))) {
+    const text = renderManifest(manifest, changes);
+    validateRendered(manifest, changes, text);
+    const bom = manifest.bom ? '\ufeff' : '';
+    if (text !== manifest.text) files.push({ manifest, before: bom + manifest.text, after: bom + text, changes });
+  }
+  const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
+  return { roots, files, findings };
+}
