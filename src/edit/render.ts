@@ -176,7 +176,8 @@ function addSplices(manifest: Manifest, adds: readonly AddWorkspaceEntry[]): Spl
   if (!isSorted) {
     const family = kvs.filter((kv) => familyCrate(packageOfKv(manifest, keyOf(kv))) !== undefined);
     const anchor = family.at(-1) ?? kvs.at(-1)!;
-    return [insertLinesAfter(text, anchor.range[1], sorted.map((a) => line(a, anchor)), eol)];
+    const at = anchor === kvs.at(-1) ? belowTrailingComments(text, anchor.range[1]) : anchor.range[1];
+    return [insertLinesAfter(text, at, sorted.map((a) => line(a, anchor)), eol)];
   }
   // Sorted: each new key goes after the last smaller key, or above the first entry (and its comment lines).
   const groups = new Map<AST.TOMLKeyValue | undefined, AddWorkspaceEntry[]>();
@@ -202,7 +203,9 @@ function createTable(text: string, tables: readonly AST.TOMLTable[], adds: reado
   if (wsIndex < 0) throw new Error('no [workspace] table to place [workspace.dependencies] after');
   let last = wsIndex;
   while (last + 1 < tables.length && tables[last + 1]!.resolvedKey[0] === 'workspace') last++;
-  const lines = ['', '[workspace.dependencies]', ...adds.map((a) => entryLine(a.key, a.after))];
+  // Keys are indented as the [workspace] table's own keys are (some manifests indent every key).
+  const indent = tables[wsIndex]!.body.length > 0 ? indentAt(text, tables[wsIndex]!.body[0]!.range[0]) : '';
+  const lines = ['', '[workspace.dependencies]', ...adds.map((a) => indent + entryLine(a.key, a.after))];
   return insertLinesAfter(text, tables[last]!.range[1], lines, eol);
 }
 
@@ -223,6 +226,21 @@ function alignmentColumn(text: string, kvs: readonly AST.TOMLKeyValue[]): number
     if (eq - keyEnd > 1) padded = true;
   }
   return padded && columns.size === 1 ? [...columns][0]! : 0;
+}
+
+/**
+ * The last entry of a table is often followed by commented-out alternatives (`# foo = { path = "../foo" }`);
+ * new entries go below them, unless those comments lead into the next table (no blank line before it).
+ */
+function belowTrailingComments(text: string, offset: number): number {
+  let lastComment: number | undefined;
+  let pos = nextLineStart(text, offset);
+  while (pos < text.length && /^[ \t]*#/.test(text.slice(pos, nextLineStart(text, pos)))) {
+    lastComment = pos;
+    pos = nextLineStart(text, pos);
+  }
+  const endsBlock = pos >= text.length || text.slice(pos, nextLineStart(text, pos)).trim() === '';
+  return lastComment !== undefined && endsBlock ? lastComment : offset;
 }
 
 /** Moves an insertion point up over the comment lines directly above an entry (they belong to it). */

@@ -74,8 +74,10 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
 
   const lifted: string[] = [];
   const memberCandidates = candidates.filter((c) => c.entry.table.scope === 'package');
-  const liftHere = root.kind === 'workspace' && opts.lift ? liftBlocker(root.manifest, wsByKey) : 'not lifting';
-  if (root.kind === 'workspace' && opts.lift && liftHere !== undefined) {
+  // A workspace whose only member is its root package has nobody to share entries with: align in place.
+  const shared = root.kind === 'workspace' && opts.lift && manifests.some((m) => m !== root.manifest);
+  const liftHere = shared ? liftBlocker(root.manifest, wsByKey) : 'not lifting';
+  if (shared && liftHere !== undefined) {
     findings.push({ level: 'warning', file: root.manifest.path, message: `${liftHere}: family versions are aligned where they stand` });
   }
 

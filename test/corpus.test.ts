@@ -1,0 +1,108 @@
+/**
+ * The cargo oracle on every real workspace of ../shared/corpus: a bare run and an upgrade run are each
+ * checked for meaning (cargo metadata before vs after), for `git apply` of the dry-run diff giving exactly
+ * the --write result, and for idempotence.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FAMILY_CRATE_NAMES } from '../src/family/crates.js';
+import { corpusDir } from './paths.js';
+import { copyTree, gitApply, metadataReq, readTree, runCli, tempDir, treeDifferences } from './helpers.js';
+import { cargoStatus, compareSnapshots, fetchWarnings, snapshot, type Snapshot } from './oracle.js';
+
+/** Files a bare run changes, per repo (reviewed by hand): aligned repos and path-only repos change nothing. */
+const BARE_RUN_CHANGES: Record<string, number> = {
+  'LiquidAI-project+wasi-nn-test': 0,
+  'adambratschikaye+image-classification-wasmtime-bench': 0,
+  'bytecodealliance+preview2-prototyping': 0,
+  'bytecodealliance+wasmtime': 0,
+  'bytecodealliance+wasmtime-rb': 2,
+  'containerd+runwasi': 0,
+  'deislabs+wasi-nn-onnx': 2,
+  'enarx+enarx': 0,
+  'extism+extism': 2,
+  'fastly+Viceroy': 0,
+  'golemcloud+golem': 0,
+  'kajacx+wasm-bridge': 0,
+  'kawamuray+wasmtime-java': 0,
+  'krustlet+krustlet': 2,
+  'kubewarden+policy-evaluator': 0,
+  'lapce+lapce': 2,
+  'lunatic-solutions+lunatic': 0,
+  'spinframework+spin': 0,
+  'vmware-labs+wasm-workers-server': 0,
+  'wasmCloud+wasmCloud': 0,
+};
+
+interface RootReport {
+  manifest: string;
+  target: { version: string; requirement: string } | null;
+}
+
+const cargo = cargoStatus();
+const repos = fs.existsSync(corpusDir) ? fs.readdirSync(corpusDir).filter((n) => fs.statSync(path.join(corpusDir, n)).isDirectory()).sort() : [];
+
+test('the corpus is present', (t) => {
+  if (repos.length === 0) t.skip(`no corpus at ${corpusDir}`);
+  else assert.deepEqual(repos, Object.keys(BARE_RUN_CHANGES).sort());
+});
+
+for (const repo of repos) {
+  test(`corpus ${repo}: bare run keeps meaning, diff applies, second run is a no-op`, (t) => {
+    const r = checkRun(t, repo, []);
+    assert.equal(r.changedFiles, BARE_RUN_CHANGES[repo], `files changed in ${repo}`);
+  });
+  test(`corpus ${repo}: upgrade to the next release keeps meaning`, (t) => {
+    checkRun(t, repo, ['--to', nextRelease(repo)]);
+  });
+}
+
+/** The next major after the newest requested in the repo: an upgrade every family crate of the corpus survives. */
+function nextRelease(repo: string): string {
+  const dir = copyTree(path.join(corpusDir, repo), path.join(tempDir('probe'), repo));
+  const report = JSON.parse(runCli(['--json'], dir).stdout) as { roots: RootReport[] };
+  const majors = report.roots.flatMap((r) => (r.target ? [Number(/\d+(\.\d+)?/.exec(r.target.version)![0])] : []));
+  const newest = Math.max(0, ...majors);
+  return newest < 1 ? `0.${Math.round((newest % 1) * 100) + 1}.0` : `${Math.floor(newest) + 1}.0.0`;
+}
+
+function checkRun(t: { diagnostic(m: string): void; skip(m: string): void }, repo: string, args: string[]): { changedFiles: number } {
+  const base = tempDir('corpus');
+  const written = copyTree(path.join(corpusDir, repo), path.join(base, 'written'));
+  const patched = copyTree(path.join(corpusDir, repo), path.join(base, 'patched'));
+
+  const dry = runCli([...args, '--json'], written);
+  assert.equal(dry.status, 0, `dry run failed: ${dry.stderr}`);
+  const report = JSON.parse(dry.stdout) as { roots: RootReport[]; files: unknown[]; diff: string };
+  const roots = report.roots.map((r) => path.join(written, r.manifest));
+  const oracle = cargo.available;
+  if (!oracle) t.diagnostic(`cargo oracle skipped: ${cargo.reason}`);
+  const bindeps = repo === 'enarx+enarx';
+  const judged = oracle && (!bindeps || cargo.nightly);
+  if (oracle && !judged) t.diagnostic('enarx needs nightly cargo (-Zbindeps) for the oracle: skipped');
+  const before = judged ? roots.map((m) => snapshot(m, { bindeps })) : [];
+  const warningsBefore = judged ? roots.map((m) => fetchWarnings(m, { bindeps })) : [];
+
+  gitApply(patched, report.diff);
+  const write = runCli([...args, '--write'], written);
+  assert.equal(write.status, 0, `--write failed: ${write.stderr}`);
+  assert.deepEqual(treeDifferences(readTree(written), readTree(patched)), [], 'git apply of the dry-run diff equals --write');
+
+  if (judged) {
+    const allowedReqs = new Set(report.roots.flatMap((r) => (r.target ? [metadataReq(r.target.requirement)] : [])));
+    const allowed = { family: new Set(FAMILY_CRATE_NAMES), allowedReqs };
+    roots.forEach((m, i) => {
+      const after: Snapshot = snapshot(m, { bindeps });
+      assert.deepEqual(compareSnapshots(before[i]!, after, allowed), [], `cargo metadata of ${path.relative(written, m)}`);
+      assert.deepEqual(fetchWarnings(m, { bindeps }), warningsBefore[i], `cargo warnings of ${path.relative(written, m)}`);
+    });
+  }
+
+  const again = runCli([...args, '--check'], written);
+  assert.equal(again.status, 0, `second run still changes something:\n${again.stdout}`);
+  assert.equal(again.stdout, '');
+  fs.rmSync(base, { recursive: true, force: true });
+  return { changedFiles: report.files.length };
+}
