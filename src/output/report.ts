@@ -61,7 +61,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string): 
       members: r.members.map((m) => rel(m.path)),
       target: r.target ?? null,
       lifted: r.lifted,
-      changedFiles: r.members.filter((m) => changedPaths.has(m.path)).map((m) => rel(m.path)),
+      changedFiles: r.manifests.filter((m) => changedPaths.has(m.path)).map((m) => rel(m.path)),
       findings: r.findings.map((f) => findingReport(f, cwd)),
     }),
   );

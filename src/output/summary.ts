@@ -27,7 +27,7 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
       const entries = root.changes.filter((c) => c.kind === 'rewrite' && c.reasons.includes('lift')).length;
       out.push(`  lifted into [workspace.dependencies]: ${root.lifted.join(', ')} (${entries} member ${entries === 1 ? 'entry' : 'entries'})`);
     }
-    const files = root.members.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
+    const files = root.manifests.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
     if (files.length > 0) out.push(`  ${files.length} ${files.length === 1 ? 'manifest' : 'manifests'} ${mode === 'write' ? 'changed' : 'to change'}: ${files.join(', ')}`);
     else if (root.target) out.push('  already aligned');
     const notes = root.findings.filter((f) => f.level === 'note');

@@ -56,7 +56,8 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
     .filter((e) => e.source === 'registry' && !secondLines.has(e))
     .map(candidateOf);
   const target = chooseTarget(candidates, opts);
-  const base = { kind: root.kind, manifest: root.manifest, members: manifests } as const;
+  const members = root.kind === 'workspace' ? root.members : [root.manifest];
+  const base = { kind: root.kind, manifest: root.manifest, members, manifests } as const;
   if (!target) {
     if (candidates.length > 0) {
       findings.push({ level: 'warning', file: root.manifest.path, message: 'no family requirement names a version to align to; pass --to' });

@@ -35,6 +35,7 @@ export function candidateOf(entry: DependencyEntry): Candidate {
  * admitted version the most common spelling wins, then the most precise.
  */
 export function chooseTarget(candidates: readonly Candidate[], opts: { to?: string; exact: boolean }): Target | undefined {
+  if (candidates.length === 0) return undefined;
   let version: string;
   let origin: Target['origin'];
   if (opts.to !== undefined) {

@@ -50,7 +50,10 @@ export interface Target {
 export interface RootPlan {
   readonly kind: 'workspace' | 'standalone';
   readonly manifest: Manifest;
+  /** The workspace members as cargo reports them (a virtual root is not one of them). */
   readonly members: readonly Manifest[];
+  /** Every manifest of the root: the root manifest and the members. */
+  readonly manifests: readonly Manifest[];
   /** Undefined when the root has no registry dependency on the family. */
   readonly target: Target | undefined;
   readonly changes: readonly Change[];
