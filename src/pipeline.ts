@@ -1,4 +1,5 @@
 import { discover } from './discover/index.js';
+import { displayPath, UserError } from './errors.js';
 import { renderManifest } from './edit/render.js';
 import { validateRendered } from './edit/validate.js';
 import type { Manifest } from './manifest/read.js';
@@ -29,9 +30,19 @@ export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
   const discovery = discover(paths);
   const roots = discovery.roots.map((r) => planRoot(r, opts));
   const byFile = new Map<string, { manifest: Manifest; changes: Change[] }>();
+  const owner = new Map<string, string>();
   for (const root of roots) {
     for (const c of root.changes) {
       const manifest = c.kind === 'rewrite' ? c.entry.manifest : c.manifest;
+      const other = owner.get(manifest.path);
+      if (other !== undefined && other !== root.manifest.path) {
+        // Cargo can list one package in two nested workspaces; planning it twice would edit it twice.
+        throw new UserError(
+          `this package is a member of two workspaces (${displayPath(other)} and ${displayPath(root.manifest.path)}); run the tool on each of them separately`,
+          { file: manifest.path },
+        );
+      }
+      owner.set(manifest.path, root.manifest.path);
       const slot = byFile.get(manifest.path) ?? { manifest, changes: [] };
       slot.changes.push(c);
       byFile.set(manifest.path, slot);

@@ -112,7 +112,33 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
     if (c.entry.table.scope === 'workspace' && !changes.has(c.entry)) align(c);
   }
 
-  return { ...base, target, changes: changes.list(), findings, lifted: lifted.sort() };
+  const list = changes.list();
+  findings.push(...patchWarnings(root.manifest, list, target));
+  return { ...base, target, changes: list, findings, lifted: lifted.sort() };
+}
+
+/**
+ * `[patch]` tables are out of this tool's reach (and of `cargo metadata --no-deps`): a patched family crate
+ * must itself be a release that meets the new requirement, or cargo silently stops using the patch.
+ */
+function patchWarnings(rootManifest: Manifest, changes: readonly Change[], target: Target): Finding[] {
+  const moved = changes.some((c) => c.kind === 'add' || c.reasons.includes('align'));
+  const patch = rootManifest.value.patch;
+  if (!moved || typeof patch !== 'object' || patch === null) return [];
+  const out: Finding[] = [];
+  for (const [registry, table] of Object.entries(patch as TomlTable)) {
+    if (typeof table !== 'object' || table === null) continue;
+    for (const [key, value] of Object.entries(table as TomlTable)) {
+      const pkg = typeof value === 'object' && value !== null && typeof (value as TomlTable).package === 'string' ? String((value as TomlTable).package) : key;
+      if (!familyCrate(pkg)) continue;
+      out.push({
+        level: 'warning',
+        file: rootManifest.path,
+        message: `[patch.${registry}] replaces \`${key}\`: the patched copy must be a release that meets ${target.requirement}, or cargo ignores the patch`,
+      });
+    }
+  }
+  return out;
 }
 
 /**
