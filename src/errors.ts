@@ -36,8 +36,14 @@ export function formatLocation(loc: SourceLocation | undefined, cwd: string = pr
   return `${s}: `;
 }
 
-/** A path as the user should read it: relative to the current directory, with forward slashes. */
+/** A path as the user should read it: relative to the current directory when below it, else absolute. */
 export function displayPath(file: string, cwd: string = process.cwd()): string {
+  const rel = relativePath(file, cwd);
+  return rel.startsWith('../') ? path.resolve(cwd, file) : rel;
+}
+
+/** A path relative to `cwd` with forward slashes, as diffs and the JSON report name files. */
+export function relativePath(file: string, cwd: string = process.cwd()): string {
   const rel = path.relative(cwd, file);
   return rel === '' ? '.' : rel.split(path.sep).join('/');
 }

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { discover } from './discover/index.js';
 import { displayPath, UserError } from './errors.js';
 import { renderManifest } from './edit/render.js';
@@ -56,5 +57,8 @@ export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
     if (text !== manifest.text) files.push({ manifest, before: bom + manifest.text, after: bom + text, changes });
   }
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
+  if (discovery.roots.length === 0 && findings.length === 0) {
+    findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
+  }
   return { roots, files, findings };
 }

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { displayPath } from '../errors.js';
+import { relativePath } from '../errors.js';
 import type { FilePlan } from '../pipeline.js';
 import type { Style } from './style.js';
 
@@ -10,7 +10,7 @@ import type { Style } from './style.js';
 export function unifiedDiff(files: readonly FilePlan[], cwd: string): string {
   return files
     .map((f) => {
-      const rel = displayPath(f.manifest.path, cwd);
+      const rel = relativePath(f.manifest.path, cwd);
       const patch = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, f.before, f.after, undefined, undefined, {
         headerOptions: FILE_HEADERS_ONLY,
       });

@@ -1,4 +1,4 @@
-import { displayPath } from '../errors.js';
+import { relativePath } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { Change, ChangeReason, EntryValue, Finding, Target } from '../plan/types.js';
@@ -52,7 +52,7 @@ export interface FindingReport {
 }
 
 export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string): Report {
-  const rel = (p: string): string => displayPath(p, cwd);
+  const rel = (p: string): string => relativePath(p, cwd);
   const changedPaths = new Set(plan.files.map((f) => f.manifest.path));
   const roots = plan.roots.map(
     (r): RootReport => ({
@@ -77,7 +77,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string): 
 }
 
 function fileReport(f: FilePlan, cwd: string): FileReport {
-  return { path: displayPath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
+  return { path: relativePath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
 }
 
 function editReport(c: Change): EditReport {
@@ -87,7 +87,7 @@ function editReport(c: Change): EditReport {
 
 export function findingReport(f: Finding | { readonly level: 'error'; readonly file?: string; readonly line?: number; readonly column?: number; readonly message: string }, cwd: string): FindingReport {
   const out: { -readonly [K in keyof FindingReport]: FindingReport[K] } = { level: f.level, message: f.message };
-  if (f.file !== undefined) out.file = displayPath(f.file, cwd);
+  if (f.file !== undefined) out.file = relativePath(f.file, cwd);
   if (f.line !== undefined) out.line = f.line;
   if (f.column !== undefined) out.column = f.column;
   return out;

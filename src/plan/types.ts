@@ -31,7 +31,8 @@ export type Change = RewriteEntry | AddWorkspaceEntry;
 
 export interface Finding {
   readonly level: 'warning' | 'note';
-  readonly file: string;
+  /** Absent for a finding about the run as a whole. */
+  readonly file?: string;
   readonly line?: number;
   readonly column?: number;
   readonly message: string;
