@@ -217,6 +217,7 @@ export function tableLabel(table: DepTable): string {
   return table.target === undefined ? table.name : `target.${quoteKeyIfNeeded(table.target)}.${table.name}`;
 }
 
-export function quoteKeyIfNeeded(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : `'${key}'`;
+function quoteKeyIfNeeded(key: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(key)) return key;
+  return key.includes("'") ? JSON.stringify(key) : `'${key}'`;
 }

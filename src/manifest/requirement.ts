@@ -70,8 +70,3 @@ export function simpleOperator(req: Requirement): '^' | '=' | '~' | undefined {
   if (/[*xX]/.test(c.version)) return undefined;
   return c.op === '^' || c.op === '=' || c.op === '~' ? c.op : undefined;
 }
-
-/** True when the text is a full version `X.Y.Z` (optionally with pre-release / build). */
-export function isFullVersion(text: string): boolean {
-  return semver.valid(text) !== null && !/^v/i.test(text) && semver.clean(text) === text.replace(/\+.*$/, '');
-}

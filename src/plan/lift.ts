@@ -17,8 +17,6 @@ export function ownDefaultFeatures(value: EntryValue): boolean | undefined {
   return typeof v === 'boolean' ? v : undefined;
 }
 
-export const workspaceDefaultFeatures = ownDefaultFeatures;
-
 /** Why this member entry cannot inherit the workspace entry for its key, or undefined when it can. */
 export function isLiftable(entry: DependencyEntry, ws: DependencyEntry | undefined, secondLines: ReadonlySet<DependencyEntry>): string | undefined {
   const value = entry.value;

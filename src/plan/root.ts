@@ -7,7 +7,7 @@ import type { Manifest, TomlTable } from '../manifest/read.js';
 import { parseRequirement, sameRequirement } from '../manifest/requirement.js';
 import { familyCrate } from '../family/crates.js';
 import { candidateOf, chooseTarget, requirementText, type Candidate } from './target.js';
-import { inheritedValue, isLiftable, ownDefaultFeatures, workspaceDefaultFeatures } from './lift.js';
+import { inheritedValue, isLiftable, ownDefaultFeatures } from './lift.js';
 import type { Change, ChangeReason, EntryValue, Finding, RootPlan, Target } from './types.js';
 
 export interface PlanOptions {
@@ -76,13 +76,13 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
   const lifted: string[] = [];
   const memberCandidates = candidates.filter((c) => c.entry.table.scope === 'package');
   // A workspace whose only member is its root package has nobody to share entries with: align in place.
-  const shared = root.kind === 'workspace' && opts.lift && manifests.some((m) => m !== root.manifest);
-  const liftHere = shared ? liftBlocker(root.manifest, wsByKey) : 'not lifting';
-  if (shared && liftHere !== undefined) {
-    findings.push({ level: 'warning', file: root.manifest.path, message: `${liftHere}: family versions are aligned where they stand` });
+  const wantsLift = root.kind === 'workspace' && opts.lift && manifests.some((m) => m !== root.manifest);
+  const blocker = wantsLift ? liftBlocker(root.manifest, wsByKey) : undefined;
+  if (blocker !== undefined) {
+    findings.push({ level: 'warning', file: root.manifest.path, message: `${blocker}: family versions are aligned where they stand` });
   }
 
-  if (liftHere === undefined) {
+  if (wantsLift && blocker === undefined) {
     const byKey = groupBy(memberCandidates, (c) => c.entry.key);
     for (const [key, group] of byKey) {
       const ws = wsByKey.get(key);
@@ -155,7 +155,7 @@ function planLift(
   changes: Changes,
   rootManifest: Manifest,
 ): void {
-  const wsDf = ws ? workspaceDefaultFeatures(ws.value) : undefined;
+  const wsDf = ws ? ownDefaultFeatures(ws.value) : undefined;
   const inheriting = memberEntries.filter((e) => e.source === 'inherited' && e.key === key);
   // What each member gets today: a member's own `false` only counts when the workspace entry also says false.
   const inheritedUsesDefaults = (e: DependencyEntry): boolean => (wsDf === false ? ownDefaultFeatures(e.value) ?? false : true);
