@@ -1,10 +1,11 @@
 /** The command line: options, exit codes, stdout and stderr. No planning logic lives here. */
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import semver from 'semver';
 import { formatUserError, UserError } from './errors.js';
 import { planPaths, type Plan } from './pipeline.js';
-import { colorDiff, unifiedDiff } from './output/diff.js';
+import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
 import { buildReport, findingReport, type Mode } from './output/report.js';
 import { COLOR, PLAIN, useColor } from './output/style.js';
 import { summary } from './output/summary.js';
@@ -58,7 +59,7 @@ export function run(argv: readonly string[], io: Io): number {
       },
     });
   } catch (e) {
-    io.stderr.write(`error: ${argumentMessage(e as Error)}\n\n${USAGE.split('\n\n')[0]}\n\nFor more information, try '--help'.\n`);
+    io.stderr.write(`error: ${argumentMessage(e as Error, argv)}\n\n${USAGE.split('\n\n')[0]}\n\nFor more information, try '--help'.\n`);
     return 2;
   }
   const o = args.values;
@@ -89,10 +90,15 @@ export function run(argv: readonly string[], io: Io): number {
     return failure(e, io, mode, o.json === true);
   }
 
-  const diff = unifiedDiff(plan.files, io.cwd);
-  if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd), null, 2)}\n`);
+  const base = diffBase(plan.files, io.cwd);
+  const diff = unifiedDiff(plan.files, base);
+  if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd, base), null, 2)}\n`);
   else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
-  io.stderr.write(summary(plan, mode, io.cwd, useColor(io.stderr, io.env) ? COLOR : PLAIN));
+  const style = useColor(io.stderr, io.env) ? COLOR : PLAIN;
+  io.stderr.write(summary(plan, mode, io.cwd, style));
+  if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0) {
+    io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
+  }
   return mode === 'check' && plan.files.length > 0 ? 1 : 0;
 }
 
@@ -105,7 +111,7 @@ function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
   io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
   if (json) {
-    const report = { mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], diff: '' };
+    const report = { mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], diff: '', diffBase: '.' };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return 2;
@@ -115,12 +121,19 @@ function isVersion(v: string): boolean {
   return semver.valid(v) === v;
 }
 
-function argumentMessage(e: Error): string {
+/** Node's parseArgs errors, reworded the way cargo (clap) words them. */
+function argumentMessage(e: Error, argv: readonly string[]): string {
   const code = (e as NodeJS.ErrnoException).code;
-  const m = /'([^']+)'/.exec(e.message);
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && m) return `unexpected argument '${m[1]}' found`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && m) return `a value is required for '${m[1]}' but none was supplied`;
-  return e.message;
+  const option = /'(?:-\w, )?(--[\w-]+)/.exec(e.message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unexpected argument '${option}' found`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    if (/does not take an argument/.test(e.message)) {
+      const given = argv.find((a) => a.startsWith(`${option}=`))?.slice(option.length + 1) ?? '';
+      return `unexpected value '${given}' for '${option}' found; no more were expected`;
+    }
+    return `a value is required for '${option === '--to' ? '--to <version>' : option}' but none was supplied`;
+  }
+  return e.message.split('\n')[0]!;
 }
 
 function packageVersion(): string {

@@ -8,7 +8,7 @@
  */
 import { planPaths, type Plan } from './pipeline.js';
 import { buildReport, type Mode, type Report } from './output/report.js';
-import { unifiedDiff } from './output/diff.js';
+import { diffBase, unifiedDiff } from './output/diff.js';
 import { writeAll } from './output/write.js';
 
 export interface Options {
@@ -40,7 +40,8 @@ export function plan(paths: string | readonly string[], options: Options = {}): 
     lift: options.lift !== false,
     allKeys: options.allKeys === true,
   });
-  return { report: buildReport(p, 'dry-run' satisfies Mode, unifiedDiff(p.files, cwd), cwd), plan: p };
+  const base = diffBase(p.files, cwd);
+  return { report: buildReport(p, 'dry-run' satisfies Mode, unifiedDiff(p.files, base), cwd, base), plan: p };
 }
 
 /** Writes a plan: every changed manifest or none (a file changed on disk since planning aborts it). */

@@ -10,6 +10,8 @@ import type { Change, Finding, RootPlan } from './plan/types.js';
 /** One manifest that changes: its text before and after (BOM included) and the changes that made it. */
 export interface FilePlan {
   readonly manifest: Manifest;
+  /** The directory of the workspace root (or standalone package) the file belongs to; writes stay inside it. */
+  readonly rootDir: string;
   readonly before: string;
   readonly after: string;
   readonly changes: readonly Change[];
@@ -30,7 +32,7 @@ export interface Plan {
 export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
   const discovery = discover(paths);
   const roots = discovery.roots.map((r) => planRoot(r, opts));
-  const byFile = new Map<string, { manifest: Manifest; changes: Change[] }>();
+  const byFile = new Map<string, { manifest: Manifest; rootDir: string; changes: Change[] }>();
   const owner = new Map<string, string>();
   for (const root of roots) {
     for (const c of root.changes) {
@@ -44,17 +46,17 @@ export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
         );
       }
       owner.set(manifest.path, root.manifest.path);
-      const slot = byFile.get(manifest.path) ?? { manifest, changes: [] };
+      const slot = byFile.get(manifest.path) ?? { manifest, rootDir: path.dirname(root.manifest.path), changes: [] };
       slot.changes.push(c);
       byFile.set(manifest.path, slot);
     }
   }
   const files: FilePlan[] = [];
-  for (const { manifest, changes } of [...byFile.values()].sort((a, b) => (a.manifest.path < b.manifest.path ? -1 : 1))) {
+  for (const { manifest, rootDir, changes } of [...byFile.values()].sort((a, b) => (a.manifest.path < b.manifest.path ? -1 : 1))) {
     const text = renderManifest(manifest, changes);
     validateRendered(manifest, changes, text);
     const bom = manifest.bom ? '\ufeff' : '';
-    if (text !== manifest.text) files.push({ manifest, before: bom + manifest.text, after: bom + text, changes });
+    if (text !== manifest.text) files.push({ manifest, rootDir, before: bom + manifest.text, after: bom + text, changes });
   }
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
   if (discovery.roots.length === 0 && findings.length === 0) {

@@ -1,16 +1,17 @@
+import * as path from 'node:path';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { relativePath } from '../errors.js';
 import type { FilePlan } from '../pipeline.js';
 import type { Style } from './style.js';
 
 /**
- * A git-style unified diff of every changed file, paths relative to `cwd`, so that
+ * A git-style unified diff of every changed file, paths relative to `base`, so that
  * `wasmtime-align > x.patch && git apply x.patch` gives exactly what --write gives.
  */
-export function unifiedDiff(files: readonly FilePlan[], cwd: string): string {
+export function unifiedDiff(files: readonly FilePlan[], base: string): string {
   return files
     .map((f) => {
-      const rel = relativePath(f.manifest.path, cwd);
+      const rel = relativePath(f.manifest.path, base);
       const patch = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, f.before, f.after, undefined, undefined, {
         headerOptions: FILE_HEADERS_ONLY,
       });
@@ -31,4 +32,16 @@ export function colorDiff(diff: string, style: Style): string {
       return line;
     })
     .join('\n');
+}
+
+/**
+ * The directory diff paths are relative to: the current directory, unless a changed file lies above it (a
+ * member directory was given); then the nearest directory holding them all, since git refuses `../` paths.
+ */
+export function diffBase(files: readonly FilePlan[], cwd: string): string {
+  let base = path.resolve(cwd);
+  for (const f of files) {
+    while (base !== path.dirname(base) && path.relative(base, f.manifest.path).startsWith('..')) base = path.dirname(base);
+  }
+  return base;
 }

@@ -12,7 +12,9 @@ export interface Report {
   readonly files: readonly FileReport[];
   readonly warnings: readonly FindingReport[];
   readonly errors: readonly FindingReport[];
+  /** The unified diff; its paths are relative to `diffBase` (relative to the current directory, usually `.`). */
   readonly diff: string;
+  readonly diffBase: string;
 }
 
 export type Mode = 'dry-run' | 'check' | 'write';
@@ -51,7 +53,7 @@ export interface FindingReport {
   readonly message: string;
 }
 
-export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string): Report {
+export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, base: string = cwd): Report {
   const rel = (p: string): string => relativePath(p, cwd);
   const changedPaths = new Set(plan.files.map((f) => f.manifest.path));
   const roots = plan.roots.map(
@@ -73,6 +75,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string): 
     warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
     errors: [],
     diff,
+    diffBase: relativePath(base, cwd),
   };
 }
 
