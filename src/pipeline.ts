@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { discover } from './discover/index.js';
 import { displayPath, UserError } from './errors.js';
@@ -10,8 +11,11 @@ import type { Change, Finding, RootPlan } from './plan/types.js';
 /** One manifest that changes: its text before and after (BOM included) and the changes that made it. */
 export interface FilePlan {
   readonly manifest: Manifest;
-  /** The directory of the workspace root (or standalone package) the file belongs to; writes stay inside it. */
-  readonly rootDir: string;
+  /**
+   * Where the text is written: the manifest's own path, or for a symlinked manifest the file it links to (the
+   * link stays a link). Always inside the directory of its workspace root.
+   */
+  readonly writePath: string;
   readonly before: string;
   readonly after: string;
   readonly changes: readonly Change[];
@@ -56,11 +60,22 @@ export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
     const text = renderManifest(manifest, changes);
     validateRendered(manifest, changes, text);
     const bom = manifest.bom ? '\ufeff' : '';
-    if (text !== manifest.text) files.push({ manifest, rootDir, before: bom + manifest.text, after: bom + text, changes });
+    if (text !== manifest.text) files.push({ manifest, writePath: writePath(manifest.path, rootDir), before: bom + manifest.text, after: bom + text, changes });
   }
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
   if (discovery.roots.length === 0 && findings.length === 0) {
     findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
   }
   return { roots, files, findings };
+}
+
+/** The file a write lands in; a symlink out of its workspace root is refused, never followed. */
+function writePath(file: string, rootDir: string): string {
+  const real = fs.realpathSync(file);
+  if (real === file) return file;
+  const root = fs.realpathSync(rootDir);
+  if (real !== root && !real.startsWith(root + path.sep)) {
+    throw new UserError(`is a symbolic link to ${real}, outside the workspace at ${displayPath(rootDir)}; nothing was written`, { file });
+  }
+  return real;
 }

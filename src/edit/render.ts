@@ -65,7 +65,7 @@ function reconcileFields(entry: Exclude<DependencyEntry, { style: 'string' }>, a
     added = added.filter((k) => k !== 'workspace');
   }
   const removed = fields.filter((f) => !keep.has(f));
-  splices.push(...(entry.style === 'inline' ? removeInlineFields(entry.inline, fields, keep) : removed.map((f) => removeLineField(text, f))));
+  splices.push(...(entry.style === 'inline' ? removeInlineFields(text, entry.inline, fields, keep) : mergeRemovals(removed.map((f) => removeLineField(text, f)))));
 
   if (added.length === 0) return splices;
   const newFields = added.map((k) => `${formatKey(k)} = ${formatValue(after[k] as WritableValue)}`);
@@ -73,6 +73,11 @@ function reconcileFields(entry: Exclude<DependencyEntry, { style: 'string' }>, a
   if (kept.length === 0) {
     // Nothing of the old entry survives: write it anew where its first field was.
     if (entry.style === 'inline') return [{ start: entry.inline.range[0], end: entry.inline.range[1], text: formatValue(after as WritableValue) }];
+    if (fields.length === 0) {
+      if (entry.style !== 'subtable') throw new Error(`entry \`${entry.key}\` has no fields`);
+      splices.push(insertLinesAfter(text, entry.header.range[1], newFields, eol));
+      return splices;
+    }
     splices.push(insertFields(entry, text, fields[0]!, newFields, 'before', eol, prefix));
     return splices;
   }
@@ -120,7 +125,7 @@ function insertLinesAfter(text: string, offset: number, lines: readonly string[]
 }
 
 /** Removes runs of fields from an inline table together with the commas that separated them. */
-function removeInlineFields(inline: AST.TOMLInlineTable, fields: readonly EntryField[], keep: ReadonlySet<EntryField>): Splice[] {
+function removeInlineFields(text: string, inline: AST.TOMLInlineTable, fields: readonly EntryField[], keep: ReadonlySet<EntryField>): Splice[] {
   const nodes = inline.body;
   const isKept = (kv: AST.TOMLKeyValue): boolean => fields.some((f) => f.kv === kv && keep.has(f));
   const splices: Splice[] = [];
@@ -133,7 +138,10 @@ function removeInlineFields(inline: AST.TOMLInlineTable, fields: readonly EntryF
     while (j + 1 < nodes.length && !isKept(nodes[j + 1]!)) j++;
     const next = nodes[j + 1];
     const prev = nodes[i - 1];
-    if (next) splices.push({ start: nodes[i]!.range[0], end: next.range[0], text: '' });
+    const lines = ownLines(text, nodes[i]!.range[0], nodes[j]!.range[1]);
+    // In a multi-line inline table (TOML 1.1) the fields own their lines, comments included.
+    if (lines) splices.push({ ...lines, text: '' });
+    else if (next) splices.push({ start: nodes[i]!.range[0], end: next.range[0], text: '' });
     else if (prev) splices.push({ start: prev.range[1], end: nodes[j]!.range[1], text: '' });
     else splices.push({ start: nodes[i]!.range[0], end: nodes[j]!.range[1], text: '' });
     i = j + 1;
@@ -143,11 +151,33 @@ function removeInlineFields(inline: AST.TOMLInlineTable, fields: readonly EntryF
 
 /** Removes a `key = value` line (with its comment); a key sharing its line with others loses only itself. */
 function removeLineField(text: string, f: EntryField): Splice {
-  const start = lineStart(text, f.kv.range[0]);
-  const end = nextLineStart(text, f.kv.range[1]);
-  const rest = text.slice(f.kv.range[1], end);
-  if (text.slice(start, f.kv.range[0]).trim() === '' && /^[ \t]*(#.*)?\r?\n?$/.test(rest)) return { start, end, text: '' };
-  return { start: f.kv.range[0], end: f.kv.range[1], text: '' };
+  return { ...(ownLines(text, f.kv.range[0], f.kv.range[1]) ?? { start: f.kv.range[0], end: f.kv.range[1] }), text: '' };
+}
+
+/** Removals of neighbouring lines can touch (the last line takes the line break before it): join them. */
+function mergeRemovals(removals: readonly Splice[]): Splice[] {
+  const out: Splice[] = [];
+  for (const r of [...removals].sort((a, b) => a.start - b.start)) {
+    const last = out.at(-1);
+    if (last && r.start <= last.end) out[out.length - 1] = { start: last.start, end: Math.max(last.end, r.end), text: '' };
+    else out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The whole lines from `start` to `end` when nothing else stands on them (but blanks, a comma and a comment).
+ * On the last line of a file without a final newline, the line break before it goes instead, so the file
+ * still ends without one.
+ */
+function ownLines(text: string, start: number, end: number): { start: number; end: number } | undefined {
+  const from = lineStart(text, start);
+  const to = nextLineStart(text, end);
+  if (text.slice(from, start).trim() !== '' || !/^[ \t]*,?[ \t]*(#.*)?\r?\n?$/.test(text.slice(end, to))) return undefined;
+  if (to === text.length && !text.endsWith('\n') && from > 0) {
+    return { start: from - (text[from - 2] === '\r' ? 2 : 1), end: to };
+  }
+  return { start: from, end: to };
 }
 
 /** A value in the quoting style of the value it replaces. */
@@ -206,7 +236,7 @@ function createTable(text: string, tables: readonly AST.TOMLTable[], adds: reado
   // Keys are indented as the [workspace] table's own keys are (some manifests indent every key).
   const indent = tables[wsIndex]!.body.length > 0 ? indentAt(text, tables[wsIndex]!.body[0]!.range[0]) : '';
   const lines = ['', '[workspace.dependencies]', ...adds.map((a) => indent + entryLine(a.key, a.after))];
-  return insertLinesAfter(text, tables[last]!.range[1], lines, eol);
+  return insertLinesAfter(text, belowTrailingComments(text, tables[last]!.range[1]), lines, eol);
 }
 
 function entryLine(key: string, value: EntryValue, alignTo = 0): string {

@@ -11,7 +11,7 @@ import type { Style } from './style.js';
 export function unifiedDiff(files: readonly FilePlan[], base: string): string {
   return files
     .map((f) => {
-      const rel = relativePath(f.manifest.path, base);
+      const rel = relativePath(f.writePath, base);
       const patch = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, f.before, f.after, undefined, undefined, {
         headerOptions: FILE_HEADERS_ONLY,
       });
@@ -41,7 +41,7 @@ export function colorDiff(diff: string, style: Style): string {
 export function diffBase(files: readonly FilePlan[], cwd: string): string {
   let base = path.resolve(cwd);
   for (const f of files) {
-    while (base !== path.dirname(base) && path.relative(base, f.manifest.path).startsWith('..')) base = path.dirname(base);
+    while (base !== path.dirname(base) && path.relative(base, f.writePath).startsWith('..')) base = path.dirname(base);
   }
   return base;
 }

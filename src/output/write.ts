@@ -14,7 +14,7 @@ export function writeAll(files: readonly FilePlan[]): void {
   for (const f of files) {
     let now: Buffer;
     try {
-      now = fs.readFileSync(f.manifest.path);
+      now = fs.readFileSync(f.writePath);
     } catch (e) {
       throw new UserError(`cannot read the file again before writing: ${ioMessage(e)}`, { file: f.manifest.path });
     }
@@ -23,23 +23,13 @@ export function writeAll(files: readonly FilePlan[]): void {
     }
   }
 
-  // A symlinked manifest is written through its link (the link stays), but never outside its workspace root.
-  const targets = files.map((f) => {
-    const real = fs.realpathSync(f.manifest.path);
-    const root = fs.realpathSync(f.rootDir);
-    if (real !== f.manifest.path && real !== root && !real.startsWith(root + path.sep)) {
-      throw new UserError(`is a symbolic link to ${real}, outside the workspace at ${f.rootDir}; nothing was written`, { file: f.manifest.path });
-    }
-    return real;
-  });
-
   const staged: { target: string; temp: string; original: Buffer }[] = [];
   const discard = (): void => {
     for (const s of staged) fs.rmSync(s.temp, { force: true });
   };
   try {
-    for (const [i, f] of files.entries()) {
-      const target = targets[i]!;
+    for (const f of files) {
+      const target = f.writePath;
       const temp = path.join(path.dirname(target), `.${path.basename(target)}.wasmtime-align-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
       const mode = fs.statSync(target).mode & 0o7777;
       staged.push({ target, temp, original: f.manifest.bytes });

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
@@ -45,28 +46,43 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
     }
   }
 
-  const secondLines = opts.allKeys ? new Set<DependencyEntry>() : findSecondLines(familyEntries, packageOf, wsByKey);
-  for (const e of secondLines) {
-    findings.push(
-      note(e, `\`${e.key}\` (${e.package} ${requirementText(e) ?? ''}) is a second line of ${e.package} next to \`${e.package}\`: kept as it is (--all-keys aligns it too)`),
-    );
+  // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
+  // target, and they are kept where they do not already name it (so a second run decides the same).
+  const maybeSecond = opts.allKeys ? new Set<string>() : renamedCopyKeys(familyEntries, packageOf);
+  const registry: Candidate[] = [];
+  for (const c of familyEntries.filter((e) => e.source === 'registry').map(candidateOf)) {
+    // Cargo checks workspace entries only when used; one without any source is left for cargo to judge.
+    if (c.requirement === undefined && c.entry.table.scope === 'workspace') {
+      findings.push(note(c.entry, `\`${c.entry.key}\` in [workspace.dependencies] has no version: left as it is`));
+    } else registry.push(c);
   }
-
-  const candidates: Candidate[] = familyEntries
-    .filter((e) => e.source === 'registry' && !secondLines.has(e))
-    .map(candidateOf);
-  const target = chooseTarget(candidates, opts);
+  const target = chooseTarget(
+    registry.filter((c) => !maybeSecond.has(c.entry.key)),
+    opts,
+  ) ?? (registry.length > 0 ? chooseTarget(registry, opts) : undefined);
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
   const base = { kind: root.kind, manifest: root.manifest, members, manifests } as const;
   if (!target) {
-    if (candidates.length > 0) {
+    if (registry.length > 0) {
       findings.push({ level: 'warning', file: root.manifest.path, message: 'no family requirement names a version to align to; pass --to' });
     }
     return { ...base, target: undefined, changes: [], findings, lifted: [] };
   }
+  const targetReq = parseRequirement(target.requirement)!;
+  const secondKeys = new Set(
+    [...maybeSecond].filter((k) => registry.some((c) => c.entry.key === k && !(c.requirement && sameRequirement(c.requirement, targetReq)))),
+  );
+  for (const c of registry) {
+    if (!secondKeys.has(c.entry.key)) continue;
+    const e = c.entry;
+    findings.push(
+      note(e, `\`${e.key}\` (${e.package} ${requirementText(e) ?? ''}) is a second line of ${e.package} next to \`${e.package}\`: kept as it is (--all-keys aligns it too)`),
+    );
+  }
+  const candidates = registry.filter((c) => !secondKeys.has(c.entry.key));
+  const secondLines = new Set(registry.filter((c) => secondKeys.has(c.entry.key)).map((c) => c.entry));
   for (const c of candidates) checkCrateExists(c.entry, target);
 
-  const targetReq = parseRequirement(target.requirement)!;
   const changes = new Changes();
   const align = (c: Candidate): void => {
     if (c.requirement && sameRequirement(c.requirement, targetReq)) return;
@@ -77,12 +93,9 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
   const memberCandidates = candidates.filter((c) => c.entry.table.scope === 'package');
   // A workspace whose only member is its root package has nobody to share entries with: align in place.
   const wantsLift = root.kind === 'workspace' && opts.lift && manifests.some((m) => m !== root.manifest);
-  const blocker = wantsLift ? liftBlocker(root.manifest, wsByKey) : undefined;
-  if (blocker !== undefined) {
-    findings.push({ level: 'warning', file: root.manifest.path, message: `${blocker}: family versions are aligned where they stand` });
-  }
+  const addBlocker = wantsLift ? addBlockerOf(root.manifest, wsByKey) : undefined;
 
-  if (wantsLift && blocker === undefined) {
+  if (wantsLift) {
     const byKey = groupBy(memberCandidates, (c) => c.entry.key);
     for (const [key, group] of byKey) {
       const ws = wsByKey.get(key);
@@ -92,7 +105,9 @@ export function planRoot(root: Root, opts: PlanOptions): RootPlan {
         const why =
           packages.size > 1
             ? `\`${key}\` names different crates (${[...packages].sort().join(', ')}) in different members`
-            : isLiftable(c.entry, ws, secondLines);
+            : !ws && addBlocker !== undefined
+              ? addBlocker
+              : isLiftable(c.entry, ws, secondLines);
         if (why === undefined) liftable.push(c);
         else {
           findings.push(note(c.entry, `\`${key}\` not lifted: ${why}; its version is aligned in place`));
@@ -179,10 +194,15 @@ function planLift(
   if (ws) {
     let after = withVersion(ws.value, target.requirement);
     if (finalWsDf === false && wsDf !== false) after = setDefaultFeatures(after, false);
+    // `default_features` on a workspace entry breaks edition-2024 members (cargo-rules.md section 3).
+    if (typeof after === 'object' && 'default_features' in after && !('default-features' in after)) {
+      const { default_features: df, ...rest } = after;
+      after = { ...rest, 'default-features': df };
+    }
     const reasons: ChangeReason[] = [];
     if (!sameText(requirementText(ws), target.requirement)) reasons.push('align');
-    if (finalWsDf !== wsDf) reasons.push('default-features');
-    if (reasons.length > 0) for (const r of reasons) changes.set(ws, after, r);
+    if (!isDeepStrictEqual(after, withVersion(ws.value, target.requirement))) reasons.push('default-features');
+    for (const r of reasons) changes.set(ws, after, r);
     return;
   }
   let value: EntryValue = target.requirement;
@@ -195,12 +215,16 @@ function planLift(
   changes.add(rootManifest, key, value);
 }
 
-/** A reason why new entries cannot be added to this root's `[workspace.dependencies]`, if any. */
-function liftBlocker(rootManifest: Manifest, wsByKey: ReadonlyMap<string, DependencyEntry>): string | undefined {
+/** Why no new entry can be added to this root's `[workspace.dependencies]`, if anything prevents it. */
+function addBlockerOf(rootManifest: Manifest, wsByKey: ReadonlyMap<string, DependencyEntry>): string | undefined {
   const tables = rootManifest.ast.body[0]!.body.filter((n) => n.type === 'TOMLTable');
-  const hasHeader = tables.some((t) => sameKey(t.resolvedKey, ['workspace', 'dependencies']));
-  if (hasHeader) return undefined;
-  if (wsByKey.size > 0) return '[workspace.dependencies] is written as dotted keys or an inline table, which this tool does not extend';
+  if (tables.some((t) => sameKey(t.resolvedKey, ['workspace', 'dependencies']))) return undefined;
+  const workspace = rootManifest.value.workspace;
+  const declared = typeof workspace === 'object' && workspace !== null && 'dependencies' in workspace;
+  // Only `[workspace.dependencies.x]` sub-tables leave room for a `[workspace.dependencies]` header.
+  if (declared && (wsByKey.size === 0 || [...wsByKey.values()].some((e) => e.style !== 'subtable'))) {
+    return '[workspace.dependencies] is written as dotted keys or an inline table, which this tool does not extend';
+  }
   if (!tables.some((t) => sameKey(t.resolvedKey, ['workspace']))) {
     return 'the root declares `workspace` without a [workspace] table header, so no [workspace.dependencies] table can be placed after it';
   }
@@ -208,28 +232,16 @@ function liftBlocker(rootManifest: Manifest, wsByKey: ReadonlyMap<string, Depend
 }
 
 /**
- * A renamed key for a crate that the same manifest also depends on under its own name, at another requirement,
- * is a deliberate second line (an LTS copy, say): it is kept unless --all-keys.
+ * Keys that rename a crate which some manifest (or the workspace table) also has under its own name: an LTS
+ * copy kept on purpose, say. Every entry with such a key belongs to that line.
  */
-function findSecondLines(
-  family: readonly DependencyEntry[],
-  packageOf: (e: DependencyEntry) => string,
-  wsByKey: ReadonlyMap<string, DependencyEntry>,
-): Set<DependencyEntry> {
-  const reqOf = (e: DependencyEntry): string | undefined => {
-    const source = e.source === 'inherited' ? wsByKey.get(e.key) : e;
-    const text = source ? requirementText(source) : undefined;
-    return text === undefined ? undefined : text.trim();
-  };
-  const result = new Set<DependencyEntry>();
+function renamedCopyKeys(family: readonly DependencyEntry[], packageOf: (e: DependencyEntry) => string): Set<string> {
+  const keys = new Set<string>();
   for (const [, group] of groupBy(family, (e) => `${e.manifest.path}\0${e.table.scope}\0${packageOf(e)}`)) {
-    const own = group.filter((e) => e.key === packageOf(e));
-    for (const e of group) {
-      if (e.source !== 'registry' || e.key === e.package || own.length === 0) continue;
-      if (own.every((o) => !sameText(reqOf(o), reqOf(e)))) result.add(e);
-    }
+    if (!group.some((e) => e.key === packageOf(e))) continue;
+    for (const e of group) if (e.key !== packageOf(e)) keys.add(e.key);
   }
-  return result;
+  return keys;
 }
 
 /** A family crate that does not exist at the target release cannot follow it. */

@@ -2,7 +2,7 @@ import semver from 'semver';
 import { UserError } from '../errors.js';
 import type { DependencyEntry } from '../manifest/dependencies.js';
 import { floorVersion, parseRequirement, simpleOperator, type Requirement } from '../manifest/requirement.js';
-import { valueLocation } from '../manifest/locate.js';
+import { entryLocation, valueLocation } from '../manifest/locate.js';
 import type { Target } from './types.js';
 
 /** A registry entry on the family together with its parsed requirement. */
@@ -21,7 +21,15 @@ export function requirementText(entry: DependencyEntry): string | undefined {
 /** Parses an entry's requirement; an unparsable one is an error, as it is for cargo. */
 export function candidateOf(entry: DependencyEntry): Candidate {
   const text = requirementText(entry);
-  if (text === undefined) return { entry, requirement: undefined };
+  if (text === undefined) {
+    if (entry.table.scope === 'package') {
+      throw new UserError(
+        `dependency (\`${entry.key}\`) specified without providing a local path, Git repository, version, or workspace dependency to use`,
+        entryLocation(entry),
+      );
+    }
+    return { entry, requirement: undefined };
+  }
   const requirement = parseRequirement(text);
   if (!requirement) {
     throw new UserError(`failed to parse the version requirement \`${text}\` for dependency \`${entry.key}\``, valueLocation(entry, 'version'));
