@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 import { run } from './command.js';
 
-process.exitCode = run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env });
+const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+process.exitCode = await run(process.argv.slice(2), io);

@@ -7,26 +7,41 @@ import { formatUserError, UserError } from './errors.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
 import { buildReport, findingReport, type Mode } from './output/report.js';
-import { COLOR, PLAIN, useColor } from './output/style.js';
+import { COLOR, PLAIN, useColor, type Style } from './output/style.js';
+import { currentReleaseData } from './family/current-data.js';
+import { embeddedReleaseData } from './family/release-data.js';
+import { defaultCacheDir, refreshIndex, type RefreshResult } from './family/registry.js';
+import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
 import { writeAll } from './output/write.js';
 
 const USAGE = `Usage: wasmtime-align [options] [paths...]
+       wasmtime-align update-data [--index-url <url>]
 
 Aligns the wasmtime crate family in every Cargo workspace under the paths (default: .):
-lifts it into the root's [workspace.dependencies] at one version and makes members inherit it.
-Prints a unified diff by default (dry run); nothing is written without --write.
+lifts it into the root's [workspace.dependencies] at one version, makes members inherit it, and
+carries feature names to that release. Prints a unified diff by default (dry run); nothing is
+written without --write.
 
 Options:
-      --to <version>  The release to align to, e.g. 26.0.1 (default: the newest one already requested)
-      --write         Apply the changes
-      --check         Print the diff and exit with 1 if anything would change
-      --json          Print a JSON report on stdout instead of the diff
-      --exact         Write exact requirements (=X.Y.Z)
-      --no-lift       Align versions where they stand; add nothing to [workspace.dependencies]
-      --all-keys      Also align renamed second copies of a crate (kept as they are by default)
-  -h, --help          Print help
-  -V, --version       Print version
+      --to <version>            The release to align to: 26.0.1, a line (26, 26.0) or latest
+                                (default: the newest one already requested)
+      --write                   Apply the changes
+      --check                   Print the diff and exit with 1 if anything would change
+      --json                    Print a JSON report on stdout instead of the diff
+      --exact                   Write exact requirements (=X.Y.Z)
+      --no-lift                 Align versions where they stand; add nothing to [workspace.dependencies]
+      --all-keys                Also align renamed second copies of a crate (kept as they are by default)
+      --drop-unknown-features   Drop features the chosen release lacks (with a warning) instead of stopping
+      --apply-crate-migrations  Replace crates renamed or merged at the chosen release
+      --bump-rust-version       Raise rust-version fields below the chosen release's minimum Rust version
+      --allow-unknown-version   Accept a --to release the release data does not know
+      --allow-yanked            Accept a yanked --to release (named exactly)
+      --refresh                 Fetch the family's releases from the registry index first
+      --index-url <url>         The index to fetch from: a sparse index URL or a local directory
+                                (default: https://index.crates.io/)
+  -h, --help                    Print help
+  -V, --version                 Print version
 
 Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written).
 `;
@@ -38,28 +53,32 @@ interface Io {
   readonly env: NodeJS.ProcessEnv;
 }
 
+const OPTIONS = {
+  to: { type: 'string' },
+  write: { type: 'boolean' },
+  check: { type: 'boolean' },
+  json: { type: 'boolean' },
+  exact: { type: 'boolean' },
+  'no-lift': { type: 'boolean' },
+  'all-keys': { type: 'boolean' },
+  'drop-unknown-features': { type: 'boolean' },
+  'apply-crate-migrations': { type: 'boolean' },
+  'bump-rust-version': { type: 'boolean' },
+  'allow-unknown-version': { type: 'boolean' },
+  'allow-yanked': { type: 'boolean' },
+  refresh: { type: 'boolean' },
+  'index-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
 /** Runs the command line and returns the exit status; all output goes through `io`. */
-export function run(argv: readonly string[], io: Io): number {
+export async function run(argv: readonly string[], io: Io): Promise<number> {
   let args;
   try {
-    args = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        to: { type: 'string' },
-        write: { type: 'boolean' },
-        check: { type: 'boolean' },
-        json: { type: 'boolean' },
-        exact: { type: 'boolean' },
-        'no-lift': { type: 'boolean' },
-        'all-keys': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
+    args = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
-    io.stderr.write(`error: ${argumentMessage(e as Error, argv)}\n\n${USAGE.split('\n\n')[0]}\n\nFor more information, try '--help'.\n`);
+    io.stderr.write(`error: ${argumentMessage(e as Error, argv)}\n\n${USAGE.split('\n')[0]}\n\nFor more information, try '--help'.\n`);
     return 2;
   }
   const o = args.values;
@@ -75,16 +94,37 @@ export function run(argv: readonly string[], io: Io): number {
     io.stderr.write(`error: ${msg}\n\nFor more information, try '--help'.\n`);
     return 2;
   };
+  const style = useColor(io.stderr, io.env) ? COLOR : PLAIN;
+  const cacheDir = defaultCacheDir(io.env);
+  if (args.positionals[0] === 'update-data') {
+    if (args.positionals.length > 1) return usageError(`unexpected argument '${args.positionals[1]}' found`);
+    const result = await refresh(o['index-url'], cacheDir, io, style);
+    return result.updated.length + result.unchanged.length > 0 ? 0 : 2;
+  }
   if (o.write && o.check) return usageError("the argument '--write' cannot be used with '--check'");
-  if (o.to !== undefined && !isVersion(o.to)) {
-    return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1`);
+  if (o.to !== undefined && !isVersionSpec(o.to)) {
+    return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
   }
   const mode: Mode = o.write ? 'write' : o.check ? 'check' : 'dry-run';
   const paths = args.positionals.length > 0 ? args.positionals : ['.'];
 
+  if (o.refresh) await refresh(o['index-url'], cacheDir, io, style);
   let plan: Plan;
   try {
-    plan = planPaths(paths, { to: o.to, exact: o.exact === true, lift: o['no-lift'] !== true, allKeys: o['all-keys'] === true });
+    const current = currentReleaseData({ cacheDir, ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) });
+    for (const p of current.problems) io.stderr.write(`${style.yellow('warning')}: release data cache: ${p}\n`);
+    plan = planPaths(paths, {
+      ...(o.to !== undefined ? { to: o.to } : {}),
+      exact: o.exact === true,
+      lift: o['no-lift'] !== true,
+      allKeys: o['all-keys'] === true,
+      dropUnknownFeatures: o['drop-unknown-features'] === true,
+      applyCrateMigrations: o['apply-crate-migrations'] === true,
+      bumpRustVersion: o['bump-rust-version'] === true,
+      allowUnknownVersion: o['allow-unknown-version'] === true,
+      allowYanked: o['allow-yanked'] === true,
+      data: current.data,
+    });
     if (mode === 'write') writeAll(plan.files);
   } catch (e) {
     return failure(e, io, mode, o.json === true);
@@ -94,12 +134,36 @@ export function run(argv: readonly string[], io: Io): number {
   const diff = unifiedDiff(plan.files, base);
   if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd, base), null, 2)}\n`);
   else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
-  const style = useColor(io.stderr, io.env) ? COLOR : PLAIN;
   io.stderr.write(summary(plan, mode, io.cwd, style));
   if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0) {
     io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
   }
   return mode === 'check' && plan.files.length > 0 ? 1 : 0;
+}
+
+/** Fetches every family crate's index file into the user cache; failures are warnings, never fatal. */
+async function refresh(indexUrl: string | undefined, cacheDir: string, io: Io, style: Style): Promise<RefreshResult> {
+  const crates = embeddedReleaseData().crates();
+  let result: RefreshResult;
+  try {
+    result = await refreshIndex({ crates, cacheDir, ...(indexUrl !== undefined ? { indexUrl } : {}), timeoutMs: timeoutFrom(io.env) });
+  } catch (e) {
+    io.stderr.write(`${style.yellow('warning')}: cannot refresh the release data: ${(e as Error).message}\n`);
+    return { updated: [], unchanged: [], failed: crates.map((crate) => ({ crate, reason: (e as Error).message })) };
+  }
+  const failed = result.failed;
+  // One line per reason: a network outage fails every crate the same way.
+  for (const [reason, list] of groupBy(failed, (f) => f.reason)) {
+    io.stderr.write(`${style.yellow('warning')}: ${list.length === 1 ? list[0]!.crate : `${list.length} crates`}: ${reason}\n`);
+  }
+  io.stderr.write(`release data: ${result.updated.length} updated, ${result.unchanged.length} unchanged, ${failed.length} failed (cache: ${cacheDir})\n`);
+  return result;
+}
+
+/** WASMTIME_ALIGN_INDEX_TIMEOUT_MS shortens the 10 s request timeout (tests, slow CI mirrors). */
+function timeoutFrom(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.WASMTIME_ALIGN_INDEX_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 10_000;
 }
 
 /** Bad input is a one-line cargo-style error; anything else is a bug, still reported without a stack trace. */
@@ -117,8 +181,9 @@ function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
   return 2;
 }
 
-function isVersion(v: string): boolean {
-  return semver.valid(v) === v;
+/** `26.0.1`, `27.0.0-dev`, a line `26` / `26.0`, or `latest`; whether the release exists is the data's call. */
+function isVersionSpec(v: string): boolean {
+  return v === 'latest' || /^\d+(\.\d+)?$/.test(v) || semver.valid(v) === v;
 }
 
 /** Node's parseArgs errors, reworded the way cargo (clap) words them. */

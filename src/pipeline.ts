@@ -6,7 +6,9 @@ import { renderManifest } from './edit/render.js';
 import { validateRendered } from './edit/validate.js';
 import type { Manifest } from './manifest/read.js';
 import { planRoot, type PlanOptions } from './plan/root.js';
-import type { Change, Finding, RootPlan } from './plan/types.js';
+import { changedManifest, type Change, type Finding, type RootPlan } from './plan/types.js';
+import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
+import { resolveTo } from './plan/resolve-to.js';
 
 /** One manifest that changes: its text before and after (BOM included) and the changes that made it. */
 export interface FilePlan {
@@ -29,18 +31,46 @@ export interface Plan {
   readonly findings: readonly Finding[];
 }
 
+/** What a run asks for; every option off (and `--to` absent) by default. */
+export interface PlanRequest {
+  /** `--to`: `X.Y.Z`, a line `X` / `X.Y`, or `latest`. */
+  readonly to?: string;
+  readonly exact?: boolean;
+  /** Default true. */
+  readonly lift?: boolean;
+  readonly allKeys?: boolean;
+  readonly dropUnknownFeatures?: boolean;
+  readonly applyCrateMigrations?: boolean;
+  readonly bumpRustVersion?: boolean;
+  readonly allowUnknownVersion?: boolean;
+  readonly allowYanked?: boolean;
+  /** The release data to plan with (default: the embedded data, overlaid with the user cache when newer). */
+  readonly data?: ReleaseData;
+}
+
 /**
  * Read every manifest, plan every root, render and validate every file; nothing is written here.
  * Throws UserError on bad input, before anything could be written.
  */
-export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
+export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan {
+  const data = req.data ?? embeddedReleaseData();
+  const to = req.to === undefined ? undefined : resolveTo(req.to, data, { allowUnknownVersion: req.allowUnknownVersion === true, allowYanked: req.allowYanked === true });
+  const opts: PlanOptions = {
+    ...(to ? { to: to.version } : {}),
+    exact: req.exact === true,
+    lift: req.lift !== false,
+    allKeys: req.allKeys === true,
+    dropUnknownFeatures: req.dropUnknownFeatures === true,
+    applyCrateMigrations: req.applyCrateMigrations === true,
+    bumpRustVersion: req.bumpRustVersion === true,
+  };
   const discovery = discover(paths);
-  const roots = discovery.roots.map((r) => planRoot(r, opts));
+  const roots = discovery.roots.map((r) => planRoot(r, opts, data));
   const byFile = new Map<string, { manifest: Manifest; rootDir: string; changes: Change[] }>();
   const owner = new Map<string, string>();
   for (const root of roots) {
     for (const c of root.changes) {
-      const manifest = c.kind === 'rewrite' ? c.entry.manifest : c.manifest;
+      const manifest = changedManifest(c);
       const other = owner.get(manifest.path);
       if (other !== undefined && other !== root.manifest.path) {
         // Cargo can list one package in two nested workspaces; planning it twice would edit it twice.
@@ -63,6 +93,7 @@ export function planPaths(paths: readonly string[], opts: PlanOptions): Plan {
     if (text !== manifest.text) files.push({ manifest, writePath: writePath(manifest.path, rootDir), before: bom + manifest.text, after: bom + text, changes });
   }
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
+  for (const message of to?.warnings ?? []) findings.push({ level: 'warning', message });
   if (discovery.roots.length === 0 && findings.length === 0) {
     findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
   }

@@ -178,10 +178,11 @@ test("usage error: --to without a value names the option as '--to <version>' lik
   }
 });
 
-for (const bad of ['abc', '26', 'v26.0.1', '26.0', '']) {
-  test(`usage error: --to '${bad}' is not a full version`, () => {
-    usageError(['--to', bad], `error: invalid value '${bad}' for '--to <version>': expected a version like 26.0.1\n\n${MORE}`);
-    usageError([`--to=${bad}`], `error: invalid value '${bad}' for '--to <version>': expected a version like 26.0.1\n\n${MORE}`);
+for (const bad of ['abc', 'v26.0.1', '26.0.1.2', '']) {
+  test(`usage error: --to '${bad}' is neither a version, a line, nor latest`, () => {
+    const msg = `error: invalid value '${bad}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest\n\n${MORE}`;
+    usageError(['--to', bad], msg);
+    usageError([`--to=${bad}`], msg);
   });
 }
 
@@ -338,9 +339,10 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
       manifest: 'Cargo.toml',
       kind: 'workspace',
       members: ['a/Cargo.toml', 'b/Cargo.toml'],
-      target: { version: '26.0.1', requirement: '26.0.1', origin: 'workspace' },
+      target: { version: '26.0.1', requirement: '26.0.1', operator: '', origin: 'workspace', release: '26.0.1' },
       lifted: ['wasmtime'],
       changedFiles: ['Cargo.toml', 'a/Cargo.toml', 'b/Cargo.toml'],
+      migrations: [],
       findings: [],
     },
   ]);
@@ -350,7 +352,7 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
 
   // --to is reported as origin "option".
   const to = JSON.parse(runCli(['--json', '--to', '26.0.1'], dir).stdout) as JsonReport;
-  assert.deepEqual(to.roots[0]?.target, { version: '26.0.1', requirement: '26.0.1', origin: 'option' });
+  assert.deepEqual(to.roots[0]?.target, { version: '26.0.1', requirement: '26.0.1', operator: '', origin: 'option', release: '26.0.1' });
 });
 
 test('--json with --check (exit 1) and --write (exit 0, written)', () => {

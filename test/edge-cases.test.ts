@@ -162,13 +162,13 @@ test('quoted keys: "wasmtime" = ..., \'wasmtime-wasi\'.version, [dependencies."w
   const files: Files = {
     'Cargo.toml': virtualRoot(['a', 'b']),
     'a/Cargo.toml': `${pkg('a')}\n[dependencies]\n"wasmtime" = "25.0.0"\n'wasmtime-wasi'.version = "25.0.0"\n`,
-    'b/Cargo.toml': `${pkg('b')}\n[dependencies."wasmtime"]\nversion = "25.0.0"\n\n[target."cfg(unix)".dependencies]\nwiggle = {version="25.0.0",features=["a"]}\n`,
+    'b/Cargo.toml': `${pkg('b')}\n[dependencies."wasmtime"]\nversion = "25.0.0"\n\n[target."cfg(unix)".dependencies]\nwiggle = {version="25.0.0",features=["tracing_log"]}\n`,
   };
   const o = runCase(t, files);
   assert.deepEqual(o.problems, []);
   assert.equal(o.after('Cargo.toml'), `${files['Cargo.toml']}\n[workspace.dependencies]\nwasmtime = "25.0.0"\nwasmtime-wasi = "25.0.0"\nwiggle = "25.0.0"\n`);
   assert.equal(o.after('a/Cargo.toml'), `${pkg('a')}\n[dependencies]\n"wasmtime" = { workspace = true }\n'wasmtime-wasi'.workspace = true\n`);
-  assert.equal(o.after('b/Cargo.toml'), `${pkg('b')}\n[dependencies."wasmtime"]\nworkspace = true\n\n[target."cfg(unix)".dependencies]\nwiggle = {workspace = true,features=["a"]}\n`);
+  assert.equal(o.after('b/Cargo.toml'), `${pkg('b')}\n[dependencies."wasmtime"]\nworkspace = true\n\n[target."cfg(unix)".dependencies]\nwiggle = {workspace = true,features=["tracing_log"]}\n`);
 });
 
 test('CRLF, tabs, odd inline spacing, literal strings, multi-line arrays with comments, a file without a final newline', (t) => {
@@ -573,10 +573,15 @@ const OPTION_TREE: Files = {
   'b/Cargo.toml': `${pkg('b')}\n[dependencies]\nwasmtime = "26.0.1"\nwiggle = "26"\n`,
 };
 
-test('--to a pre-release (27.0.0-dev), also with --exact', (t) => {
+test('--to a pre-release (27.0.0-dev) the data does not know: refused, or used with --allow-unknown-version (also --exact)', (t) => {
+  const dir = writeTree(tempDir('edge-prerelease'), OPTION_TREE);
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const refused = runCli(['--to', '27.0.0-dev'], dir);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^error: wasmtime 27\.0\.0-dev is not a known release; the nearest known releases are 27\.0\.0, /);
   for (const [args, req] of [
-    [['--to', '27.0.0-dev'], '27.0.0-dev'],
-    [['--exact', '--to', '27.0.0-dev'], '=27.0.0-dev'],
+    [['--to', '27.0.0-dev', '--allow-unknown-version'], '27.0.0-dev'],
+    [['--exact', '--to', '27.0.0-dev', '--allow-unknown-version'], '=27.0.0-dev'],
   ] as const) {
     const o = runCase(t, OPTION_TREE, args);
     assert.deepEqual(o.problems, [], args.join(' '));
@@ -629,13 +634,17 @@ test('--to below a crate\'s first release, past its removal, or not a full versi
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const pristine = readTree(dir);
   const cases: [string[], string][] = [
-    [['--to', '24.0.0'], 'error: a/Cargo.toml:8:32: `wasmtime-wasi-io` cannot go to 24.0.0: wasmtime-wasi-io was first released at 30.0.0\n'],
-    [['--to', '30.0.0-dev'], 'error: a/Cargo.toml:8:32: `wasmtime-wasi-io` cannot go to 30.0.0-dev: wasmtime-wasi-io was first released at 30.0.0\n'],
+    [['--to', '24.0.0'], 'error: a/Cargo.toml:8:1: `wasmtime-wasi-io` cannot follow wasmtime to 24.0.0: the release data knows no wasmtime-wasi-io 24.0.0 (its first release is 30.0.0)\n'],
+    [
+      ['--to', '30.0.0-dev'],
+      'error: wasmtime 30.0.0-dev is not a known release; the nearest known releases are 30.0.0, 30.0.1, 30.0.2 (the release data knows wasmtime up to 48.0.0; `wasmtime-align update-data` fetches newer releases; --allow-unknown-version uses it anyway)\n',
+    ],
     [
       ['--to', '47.0.0'],
-      'error: a/Cargo.toml:9:1: `wasi-common` cannot follow wasmtime to 47.0.0: wasi-common was removed in 47.0.0: use wasmtime-wasi with its `p1` feature (the 36 LTS line keeps it)\n',
+      'error: a/Cargo.toml:9:1: `wasi-common` cannot follow wasmtime to 47.0.0: wasi-common was removed in 47.0.0: wasmtime-wasi (p1 via `p1` feature); no replacement for wasi-threads (https://github.com/bytecodealliance/wasmtime/pull/13558); there is no automatic replacement: change it by hand\n',
     ],
-    [['--to', '26'], "error: invalid value '26' for '--to <version>': expected a version like 26.0.1\n\nFor more information, try '--help'.\n"],
+    [['--to', '26'], 'error: a/Cargo.toml:8:1: `wasmtime-wasi-io` cannot follow wasmtime to 26.0.1: the release data knows no wasmtime-wasi-io 26.0.1 (its first release is 30.0.0)\n'],
+    [['--to', 'v26'], "error: invalid value 'v26' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest\n\nFor more information, try '--help'.\n"],
   ];
   for (const [args, stderr] of cases) {
     for (const mode of [[], ['--write']]) {
@@ -651,12 +660,12 @@ test('--to below a crate\'s first release, past its removal, or not a full versi
 test('--no-lift keeps quoting and spacing: literal strings and `version =  "..."`', (t) => {
   const files: Files = {
     'Cargo.toml': virtualRoot(['a'], "\n[workspace.dependencies]\nwasmtime = '24.0.0' # pinned\n"),
-    'a/Cargo.toml': `${pkg('a')}\n[dependencies.wasmtime-wasi]\nversion =  "25.0.0"\n\n[dependencies]\nwiggle = { version = '24.0.0', features = ['x'] }\n`,
+    'a/Cargo.toml': `${pkg('a')}\n[dependencies.wasmtime-wasi]\nversion =  "25.0.0"\n\n[dependencies]\nwiggle = { version = '24.0.0', features = ['tracing_log'] }\n`,
   };
   const o = runCase(t, files, ['--no-lift']);
   assert.deepEqual(o.problems, []);
   assert.equal(o.after('Cargo.toml'), virtualRoot(['a'], "\n[workspace.dependencies]\nwasmtime = '25.0.0' # pinned\n"));
-  assert.equal(o.after('a/Cargo.toml'), `${pkg('a')}\n[dependencies.wasmtime-wasi]\nversion =  "25.0.0"\n\n[dependencies]\nwiggle = { version = '25.0.0', features = ['x'] }\n`);
+  assert.equal(o.after('a/Cargo.toml'), `${pkg('a')}\n[dependencies.wasmtime-wasi]\nversion =  "25.0.0"\n\n[dependencies]\nwiggle = { version = '25.0.0', features = ['tracing_log'] }\n`);
 });
 
 // ---------------------------------------------------------------------------------------------------------

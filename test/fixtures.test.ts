@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FAMILY_CRATE_NAMES } from '../src/family/crates.js';
 import { fixturesDir } from './paths.js';
-import { copyTree, gitApply, metadataReq, readTree, runCli, tempDir, treeDifferences } from './helpers.js';
+import { copyTree, gitApply, readTree, runCli, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
 import { cargoStatus, compareSnapshots, snapshot } from './oracle.js';
 
 const update = process.env.UPDATE_FIXTURES === '1';
@@ -76,8 +76,8 @@ for (const name of cases) {
 function checkOracle(input: string, output: string, args: string[], base: string): void {
   const before = stubbed(input, path.join(base, 'oracle-before'));
   const after = stubbed(output, path.join(base, 'oracle-after'));
-  const report = JSON.parse(runCli([...args, '--json'], before).stdout) as { roots: { manifest: string; target: { requirement: string } | null }[] };
-  const allowedReqs = new Set(report.roots.flatMap((r) => (r.target ? [metadataReq(r.target.requirement)] : [])));
+  const report = JSON.parse(runCli([...args, '--json'], before).stdout) as { roots: { manifest: string; target: { requirement: string } | null }[]; files: { edits: { after: unknown }[] }[] };
+  const allowedReqs = writtenRequirements(report);
   for (const root of report.roots) {
     const diffs = compareSnapshots(snapshot(path.join(before, root.manifest)), snapshot(path.join(after, root.manifest)), {
       family: new Set(FAMILY_CRATE_NAMES),

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cliPath } from './paths.js';
+import type { ReleaseData } from '../src/family/release-data.js';
 
 export interface CliResult {
   readonly status: number;
@@ -11,11 +12,14 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would, in `cwd`, without colour. */
+/** Each test process gets its own empty release-data cache, so the user's cache never leaks into a test. */
+const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmtime-align-cache-'));
+
 export function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliResult {
   const r = spawnSync(process.execPath, [cliPath, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...env },
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, XDG_CACHE_HOME: cacheHome, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -63,4 +67,40 @@ export function gitApply(dir: string, patch: string): void {
 /** Requirements as cargo metadata prints them: a bare version is a caret requirement. */
 export function metadataReq(requirement: string): string {
   return /^[\^=~<>]/.test(requirement) ? requirement : `^${requirement}`;
+}
+
+interface ReportLike {
+  roots: { target: { requirement: string } | null }[];
+  files: { edits: { after: unknown }[] }[];
+}
+
+/**
+ * Every requirement a run writes (the roots' targets, and companion crates such as cranelift-* that follow
+ * them), as cargo metadata prints it: the oracle allows family requirements to become one of these.
+ */
+export function writtenRequirements(report: ReportLike): Set<string> {
+  const reqs = new Set(report.roots.flatMap((r) => (r.target ? [metadataReq(r.target.requirement)] : [])));
+  for (const f of report.files) {
+    for (const e of f.edits) {
+      const v = typeof e.after === 'string' ? e.after : typeof e.after === 'object' && e.after !== null ? (e.after as { version?: unknown }).version : undefined;
+      if (typeof v === 'string') reqs.add(metadataReq(v));
+    }
+  }
+  return reqs;
+}
+
+/**
+ * A feature-set change the oracle accepts for an upgrade: every feature after exists in the crate's release
+ * that the run wrote, and every feature that went is one that release no longer has (so it went by a rule).
+ */
+export function migratedFeatures(report: { roots: { target: { release: string | null } | null }[] }, data: ReleaseData) {
+  const releases = report.roots.flatMap((r) => (r.target?.release ? [r.target.release] : []));
+  return (crate: string, before: readonly string[], after: readonly string[]): boolean =>
+    releases.some((w) => {
+      const v = data.companionVersion(crate, w) ?? w;
+      const r = data.release(crate, v);
+      if (!r) return false;
+      const has = (f: string) => f === 'default' || r.features.has(f);
+      return after.every(has) && before.filter((f) => !after.includes(f)).every((f) => !has(f));
+    });
 }

@@ -48,6 +48,11 @@ export interface AllowedChange {
   family: ReadonlySet<string>;
   /** the requirement each changed family dep must now have, e.g. "^26.0.1" or "=26.0.1"; a bare "26.0.1" is read as "^26.0.1" like cargo does */
   allowedReqs: ReadonlySet<string>;
+  /**
+   * Whether a family dep's feature set may go from `before` to `after` (a planned feature migration, e.g. to
+   * a release that renamed a feature); absent: features must stay identical.
+   */
+  featureChange?: (name: string, before: readonly string[], after: readonly string[]) => boolean;
 }
 
 export interface CargoOpts {
@@ -146,6 +151,7 @@ export function snapshot(rootManifest: string, opts: CargoOpts = {}): Snapshot {
 const FIELDS = ['name', 'rename', 'kind', 'target', 'req', 'optional', 'uses_default_features', 'features', 'source', 'registry', 'path', 'extra'] as const;
 const fullKey = (d: DepTuple) => JSON.stringify(FIELDS.map((f) => d[f]));
 const keyWithoutReq = (d: DepTuple) => JSON.stringify(FIELDS.filter((f) => f !== 'req').map((f) => d[f]));
+const keyWithoutReqAndFeatures = (d: DepTuple) => JSON.stringify(FIELDS.filter((f) => f !== 'req' && f !== 'features').map((f) => d[f]));
 const identity = (d: DepTuple) => JSON.stringify([d.name, d.rename, d.kind, d.target]);
 const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 const label = (d: DepTuple) =>
@@ -171,6 +177,11 @@ function compareDeps(member: string, before: DepTuple[], after: DepTuple[], allo
     for (const d of [...b]) {
       if (!allowed.family.has(d.name)) continue;
       if (take(a, (x) => keyWithoutReq(x) === keyWithoutReq(d) && reqs.has(x.req))) take(b, (x) => x === d);
+      else if (allowed.featureChange) {
+        const change = allowed.featureChange;
+        const same = (x: DepTuple) => keyWithoutReqAndFeatures(x) === keyWithoutReqAndFeatures(d) && (reqs.has(x.req) || x.req === d.req);
+        if (take(a, (x) => same(x) && change(d.name, d.features, x.features))) take(b, (x) => x === d);
+      }
     }
   }
   // 3. what is left is a difference; pair by (name, rename, kind, target) to say which field changed

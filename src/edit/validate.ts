@@ -19,8 +19,24 @@ export function validateRendered(manifest: Manifest, changes: readonly Change[],
   }
   const expected = structuredClone(manifest.value);
   for (const c of changes) {
-    const path = c.kind === 'rewrite' ? c.entry.path : ['workspace', 'dependencies', c.key];
-    setPath(expected, path, c.after);
+    switch (c.kind) {
+      case 'rewrite':
+        if (c.newKey !== undefined) {
+          deletePath(expected, c.entry.path);
+          setPath(expected, [...c.entry.path.slice(0, -1), c.newKey], c.after);
+        } else setPath(expected, c.entry.path, c.after);
+        break;
+      case 'remove':
+        deletePath(expected, c.entry.path);
+        break;
+      case 'add':
+        setPath(expected, ['workspace', 'dependencies', c.key], c.after);
+        break;
+      case 'array':
+      case 'string':
+        setPath(expected, c.path, c.after);
+        break;
+    }
   }
   if (!isDeepStrictEqual(actual, expected)) {
     throw new Error(`the rewritten ${where} does not have the planned value`);
@@ -37,4 +53,10 @@ function setPath(root: TomlTable, path: readonly string[], value: unknown): void
     t = t[k] as TomlTable;
   }
   t[path[path.length - 1]!] = structuredClone(value);
+}
+
+function deletePath(root: TomlTable, path: readonly string[]): void {
+  let t: unknown = root;
+  for (const k of path.slice(0, -1)) t = (t as TomlTable | undefined)?.[k];
+  if (typeof t === 'object' && t !== null) delete (t as TomlTable)[path[path.length - 1]!];
 }

@@ -9,11 +9,13 @@
  */
 export interface FamilyCrate {
   readonly name: string;
+  /** `wasmtime`: the crate carries wasmtime's version; `companion`: its own numbering, mapped per release. */
+  readonly numbering: 'wasmtime' | 'companion';
   readonly since: string;
   readonly removedIn?: { readonly major: number; readonly note: string };
 }
 
-const CRATES: readonly FamilyCrate[] = [
+const WASMTIME_NUMBERED: readonly Omit<FamilyCrate, 'numbering'>[] = [
   { name: 'wasmtime', since: '0.3.0' },
   { name: 'wasmtime-wasi', since: '0.3.0' },
   { name: 'wasmtime-wasi-nn', since: '0.22.0' },
@@ -67,6 +69,43 @@ const CRATES: readonly FamilyCrate[] = [
     since: '0.27.0',
     removedIn: { major: 18, note: 'merged into wasi-common as its `tokio` feature in 18.0.0' },
   },
+];
+
+/**
+ * Crates on their own numbering that belong to one wasmtime release each (cranelift = 0.(major+87).patch;
+ * pulley and winch share wasmtime's number from 26.0.0): the release data maps a wasmtime version to theirs.
+ * `since` is the crate's own first version.
+ */
+const COMPANIONS: readonly Omit<FamilyCrate, 'numbering'>[] = [
+  'cranelift',
+  'cranelift-assembler-x64',
+  'cranelift-assembler-x64-meta',
+  'cranelift-bforest',
+  'cranelift-bitset',
+  'cranelift-codegen',
+  'cranelift-codegen-meta',
+  'cranelift-codegen-shared',
+  'cranelift-control',
+  'cranelift-entity',
+  'cranelift-frontend',
+  'cranelift-interpreter',
+  'cranelift-isle',
+  'cranelift-jit',
+  'cranelift-module',
+  'cranelift-native',
+  'cranelift-object',
+  'cranelift-reader',
+  'cranelift-serde',
+  'cranelift-srcgen',
+  'cranelift-wasm',
+  'pulley-interpreter',
+  'pulley-macros',
+  'winch-codegen',
+].map((name) => ({ name, since: '0.0.0' }));
+
+const CRATES: readonly FamilyCrate[] = [
+  ...WASMTIME_NUMBERED.map((c) => ({ ...c, numbering: 'wasmtime' as const })),
+  ...COMPANIONS.map((c) => ({ ...c, numbering: 'companion' as const })),
 ];
 
 const BY_NAME: ReadonlyMap<string, FamilyCrate> = new Map(CRATES.map((c) => [c.name, c]));

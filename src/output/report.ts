@@ -1,7 +1,7 @@
 import { relativePath } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
-import type { Change, ChangeReason, EntryValue, Finding, Target } from '../plan/types.js';
+import type { Change, ChangeReason, Finding, MigrationNote, Target } from '../plan/types.js';
 
 /** The JSON report (`--json`), documented in the README. Paths are relative to the current directory. */
 export interface Report {
@@ -27,6 +27,8 @@ export interface RootReport {
   readonly target: Target | null;
   readonly lifted: readonly string[];
   readonly changedFiles: readonly string[];
+  /** Feature migration rules applied in this root, in file order. */
+  readonly migrations: readonly MigrationReport[];
   readonly findings: readonly FindingReport[];
 }
 
@@ -36,13 +38,28 @@ export interface FileReport {
 }
 
 export interface EditReport {
-  /** `dependencies`, `target.'cfg(unix)'.dev-dependencies`, `workspace.dependencies`, ... */
+  /** `dependencies`, `target.'cfg(unix)'.dev-dependencies`, `workspace.dependencies`, `features`, `package` */
   readonly table: string;
   readonly key: string;
+  /** The entry's new key, when a crate migration renames it. */
+  readonly newKey?: string;
   readonly reasons: readonly ChangeReason[];
-  /** The entry's value before (null for a new entry) and after, as JSON. */
-  readonly before: EntryValue | null;
-  readonly after: EntryValue;
+  /** The value before (null for a new entry) and after (null for a removed entry), as JSON. */
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** A feature migration rule applied to an entry or a `[features]` reference, with its evidence. */
+export interface MigrationReport {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly key: string;
+  readonly crate: string;
+  readonly from: string;
+  readonly to: string;
+  readonly effect: string;
+  readonly rule: MigrationNote['rule'];
 }
 
 export interface FindingReport {
@@ -64,6 +81,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
       target: r.target ?? null,
       lifted: r.lifted,
       changedFiles: r.manifests.filter((m) => changedPaths.has(m.path)).map((m) => rel(m.path)),
+      migrations: r.migrations.map((m) => ({ ...m, file: rel(m.file) })),
       findings: r.findings.map((f) => findingReport(f, cwd)),
     }),
   );
@@ -84,8 +102,30 @@ function fileReport(f: FilePlan, cwd: string): FileReport {
 }
 
 function editReport(c: Change): EditReport {
-  if (c.kind === 'add') return { table: 'workspace.dependencies', key: c.key, reasons: c.reasons, before: null, after: c.after };
-  return { table: tableLabel(c.entry.table), key: c.entry.key, reasons: c.reasons, before: c.entry.value, after: c.after };
+  switch (c.kind) {
+    case 'add':
+      return { table: 'workspace.dependencies', key: c.key, reasons: c.reasons, before: null, after: c.after };
+    case 'rewrite':
+      return {
+        table: tableLabel(c.entry.table),
+        key: c.entry.key,
+        ...(c.newKey !== undefined ? { newKey: c.newKey } : {}),
+        reasons: c.reasons,
+        before: c.entry.value,
+        after: c.after,
+      };
+    case 'remove':
+      return { table: tableLabel(c.entry.table), key: c.entry.key, reasons: c.reasons, before: c.entry.value, after: null };
+    case 'array':
+    case 'string':
+      return {
+        table: c.path.slice(0, -1).join('.'),
+        key: c.path.at(-1)!,
+        reasons: c.reasons,
+        before: c.kind === 'array' ? c.array.elements.map((e) => (e.type === 'TOMLValue' ? e.value : null)) : c.node.value,
+        after: c.kind === 'array' ? [...c.after] : c.after,
+      };
+  }
 }
 
 export function findingReport(f: Finding | { readonly level: 'error'; readonly file?: string; readonly line?: number; readonly column?: number; readonly message: string }, cwd: string): FindingReport {

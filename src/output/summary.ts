@@ -5,6 +5,7 @@ import type { Mode } from './report.js';
 import type { Style } from './style.js';
 
 const NOTES_SHOWN = 5;
+const MIGRATIONS_SHOWN = 20;
 
 /** The short human summary printed on stderr: per root the version, what was lifted, what changed, findings. */
 export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): string {
@@ -30,6 +31,11 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
     const files = root.manifests.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
     if (files.length > 0) out.push(`  ${files.length} ${files.length === 1 ? 'manifest' : 'manifests'} ${mode === 'write' ? 'changed' : 'to change'}: ${files.join(', ')}`);
     else if (root.target) out.push('  already aligned');
+    for (const m of root.migrations.slice(0, MIGRATIONS_SHOWN)) {
+      const link = m.rule.links[0] ? `, ${m.rule.links[0]}` : '';
+      out.push(`  ${style.cyan('features')}: ${formatLocation(m, cwd)}${m.crate} ${m.effect} (${m.rule.action} in ${m.rule.version}${link})`);
+    }
+    if (root.migrations.length > MIGRATIONS_SHOWN) out.push(`  ... and ${root.migrations.length - MIGRATIONS_SHOWN} more feature migrations (--json lists them all)`);
     const notes = root.findings.filter((f) => f.level === 'note');
     for (const f of root.findings.filter((f) => f.level === 'warning')) out.push(finding(f));
     for (const f of notes.slice(0, NOTES_SHOWN)) out.push(finding(f));

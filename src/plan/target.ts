@@ -42,7 +42,7 @@ export function candidateOf(entry: DependencyEntry): Candidate {
  * already asks for (so a bare run consolidates without upgrading). Among requirements with the same lowest
  * admitted version the most common spelling wins, then the most precise.
  */
-export function chooseTarget(candidates: readonly Candidate[], opts: { to?: string; exact: boolean }): Target | undefined {
+export function chooseTarget(candidates: readonly Candidate[], opts: { to?: string; exact: boolean }): Omit<Target, 'release'> | undefined {
   if (candidates.length === 0) return undefined;
   let version: string;
   let origin: Target['origin'];
@@ -55,8 +55,9 @@ export function chooseTarget(candidates: readonly Candidate[], opts: { to?: stri
     version = newest;
     origin = 'workspace';
   }
-  if (opts.exact) return { version, requirement: `=${fullVersion(version)}`, origin };
-  return { version, requirement: `${styleOperator(candidates)}${version}`, origin };
+  if (opts.exact) return { version, requirement: `=${fullVersion(version)}`, operator: '=', origin };
+  const operator = styleOperator(candidates);
+  return { version, requirement: `${operator}${version}`, operator, origin };
 }
 
 function newestRequested(candidates: readonly Candidate[]): string | undefined {

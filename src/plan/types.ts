@@ -1,20 +1,33 @@
+import type { AST } from 'toml-eslint-parser';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 import type { DependencyEntry } from '../manifest/dependencies.js';
 
 /** The value a dependency entry has: a requirement string or a table. */
 export type EntryValue = string | TomlTable;
 
-/** Why an entry changes; the summary and the JSON report show it. */
+/** Why something changes; the summary and the JSON report show it. */
 export type ChangeReason =
   | 'lift' // the member now inherits the workspace entry
   | 'align' // the requirement now names the chosen version
-  | 'default-features'; // `default-features` set so that lifting keeps each member's default features
+  | 'default-features' // `default-features` set so that lifting keeps each member's default features
+  | 'features' // feature names carried to the chosen release (renamed, dropped, added)
+  | 'crate-migration' // a crate renamed or merged into another at the chosen release
+  | 'rust-version'; // `rust-version` raised to the chosen release's minimum (--bump-rust-version)
 
-/** A change to an entry that exists. Planning decides the value; rendering finds the smallest splice. */
+/** A change to a dependency entry that exists. Planning decides the value; rendering finds the smallest splice. */
 export interface RewriteEntry {
   readonly kind: 'rewrite';
   readonly entry: DependencyEntry;
   readonly after: EntryValue;
+  /** A new key for the entry (a crate migration renames `wasi-cap-std-sync` to `wasi-common`). */
+  readonly newKey?: string;
+  readonly reasons: readonly ChangeReason[];
+}
+
+/** A dependency entry that goes away (a crate merged into another entry of the same table). */
+export interface RemoveEntry {
+  readonly kind: 'remove';
+  readonly entry: DependencyEntry;
   readonly reasons: readonly ChangeReason[];
 }
 
@@ -27,7 +40,35 @@ export interface AddWorkspaceEntry {
   readonly reasons: readonly ChangeReason[];
 }
 
-export type Change = RewriteEntry | AddWorkspaceEntry;
+/** Items of an array of strings replaced in place (`[features]` references such as `"wasmtime/jitdump"`). */
+export interface RewriteArray {
+  readonly kind: 'array';
+  readonly manifest: Manifest;
+  /** The array's path in the document, e.g. `['features', 'profile']`. */
+  readonly path: readonly string[];
+  readonly array: AST.TOMLArray;
+  /** Element index -> the strings it becomes (none: the element goes). */
+  readonly replacements: ReadonlyMap<number, readonly string[]>;
+  readonly after: readonly string[];
+  readonly reasons: readonly ChangeReason[];
+}
+
+/** A string value replaced in place (`rust-version = "1.70"`). */
+export interface RewriteString {
+  readonly kind: 'string';
+  readonly manifest: Manifest;
+  readonly path: readonly string[];
+  readonly node: AST.TOMLValue;
+  readonly after: string;
+  readonly reasons: readonly ChangeReason[];
+}
+
+export type Change = RewriteEntry | RemoveEntry | AddWorkspaceEntry | RewriteArray | RewriteString;
+
+/** The manifest a change edits. */
+export function changedManifest(c: Change): Manifest {
+  return c.kind === 'rewrite' || c.kind === 'remove' ? c.entry.manifest : c.manifest;
+}
 
 export interface Finding {
   readonly level: 'warning' | 'note';
@@ -42,9 +83,34 @@ export interface Finding {
 export interface Target {
   /** The version as the user or the workspace wrote it, e.g. `26.0.1` or `8`. */
   readonly version: string;
-  /** The requirement written into entries, e.g. `26.0.1` or `=46.0.1`. */
+  /** The requirement written into wasmtime-numbered entries, e.g. `26.0.1` or `=46.0.1`. */
   readonly requirement: string;
+  /** The operator part of `requirement` (`=`, `^`, `~` or nothing), also used for companion crates. */
+  readonly operator: string;
   readonly origin: 'option' | 'workspace';
+  /** The known wasmtime release features are checked against (the newest one `version` admits), if any. */
+  readonly release: string | null;
+}
+
+/** A feature migration rule that changed an entry, with its evidence. */
+export interface MigrationNote {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The dependency key, or `[features] name` for a feature reference. */
+  readonly key: string;
+  readonly crate: string;
+  readonly from: string;
+  readonly to: string;
+  readonly effect: string;
+  readonly rule: {
+    readonly feature: string;
+    readonly action: string;
+    readonly version: string;
+    readonly note: string;
+    readonly confidence: string;
+    readonly links: readonly string[];
+  };
 }
 
 /** Everything decided for one workspace root or standalone package. */
@@ -61,4 +127,5 @@ export interface RootPlan {
   readonly findings: readonly Finding[];
   /** Workspace keys whose members now inherit them. */
   readonly lifted: readonly string[];
+  readonly migrations: readonly MigrationNote[];
 }

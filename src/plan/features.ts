@@ -1,0 +1,181 @@
+import type { AST } from 'toml-eslint-parser';
+import { UserError, type SourceLocation } from '../errors.js';
+import type { ReleaseData, CrateRelease } from '../family/release-data.js';
+import { keyName, type DependencyEntry } from '../manifest/dependencies.js';
+import { entryLocation, nodeLocation, valueLocation } from '../manifest/locate.js';
+import type { Manifest } from '../manifest/read.js';
+import type { Changes } from './changes.js';
+import { migrateFeatures, ruleVersion, type AppliedRule, type FeatureMove } from './migrate-features.js';
+import type { Finding, MigrationNote } from './types.js';
+import { featuresOf, ownDefaultFeatures, withFeatures } from './values.js';
+
+/** What the feature pass needs to know about one root. */
+export interface FeatureContext {
+  readonly data: ReleaseData;
+  /** The release an entry's crate goes to (undefined: the entry is not moving to a known release). */
+  readonly targetOf: (e: DependencyEntry) => string | undefined;
+  /** The release an entry's requirement asks for now (its lowest admitted version). */
+  readonly fromOf: (e: DependencyEntry) => string | undefined;
+  readonly packageOf: (e: DependencyEntry) => string;
+  readonly wsByKey: ReadonlyMap<string, DependencyEntry>;
+  /** Drop features the target release lacks (with a warning) instead of stopping. */
+  readonly dropUnknown: boolean;
+}
+
+export interface FeatureOutcome {
+  readonly migrations: MigrationNote[];
+  readonly findings: Finding[];
+  /** Features that moved to another crate: crate migrations the caller decides on. */
+  readonly moves: { readonly entry: DependencyEntry; readonly move: FeatureMove }[];
+}
+
+/**
+ * Carries every family entry's features (workspace entries first, then members) and every `[features]`
+ * reference to a family dependency to the target release, then checks that each feature exists there.
+ */
+export function migrateRootFeatures(entries: readonly DependencyEntry[], manifests: readonly Manifest[], changes: Changes, ctx: FeatureContext): FeatureOutcome {
+  const out: FeatureOutcome = { migrations: [], findings: [], moves: [] };
+  const ordered = [...entries.filter((e) => e.table.scope === 'workspace'), ...entries.filter((e) => e.table.scope === 'package')];
+  for (const e of ordered) migrateEntry(e, changes, ctx, out);
+  for (const m of manifests) migrateReferences(m, entries, changes, ctx, out);
+  return out;
+}
+
+function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext, out: FeatureOutcome): void {
+  const to = ctx.targetOf(e);
+  if (to === undefined) return;
+  const crate = ctx.packageOf(e);
+  const planned = changes.valueOf(e);
+  const own = featuresOf(planned);
+  const ws = e.source === 'inherited' ? ctx.wsByKey.get(e.key) : undefined;
+  const wsDf = ws ? ownDefaultFeatures(ws.value) : undefined;
+  const usesDefaults = e.source === 'inherited' ? (wsDf === false ? ownDefaultFeatures(planned) ?? false : true) : ownDefaultFeatures(planned) !== false;
+  const from = ctx.fromOf(e);
+  let features = own;
+  let applied: readonly AppliedRule[] = [];
+  if (from !== undefined) {
+    const m = migrateFeatures({ crate, from, to, features: own, usesDefaults, data: ctx.data });
+    features = [...m.features];
+    applied = m.applied;
+    for (const move of m.moves) out.moves.push({ entry: e, move });
+    if (ws) {
+      // What the workspace entry (already migrated) enables, an inheriting member need not add again.
+      const inherited = new Set(featuresOf(changes.valueOf(ws)));
+      features = features.filter((f) => own.includes(f) || !inherited.has(f));
+    }
+  }
+  const release = ctx.data.release(crate, to);
+  if (release) features = checkFeatures(features, release, valueLocation(e, 'features'), `\`${e.key}\``, ctx, out);
+  if (!sameList(features, own)) {
+    changes.set(e, withFeatures(planned, features), 'features');
+    const loc = entryLocation(e);
+    for (const a of applied) out.migrations.push(migrationNote(loc, e.key, crate, from!, to, a));
+  }
+}
+
+/** `[features]` items naming a family dependency's feature: `"wasmtime/jitdump"`, `"wt?/vtune"`. */
+function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], changes: Changes, ctx: FeatureContext, out: FeatureOutcome): void {
+  const table = m.ast.body[0]!.body.find((n): n is AST.TOMLTable => n.type === 'TOMLTable' && n.resolvedKey.length === 1 && n.resolvedKey[0] === 'features');
+  if (!table) return;
+  const byKey = new Map(entries.filter((e) => e.manifest === m && e.table.scope === 'package').map((e) => [e.key, e]));
+  for (const kv of table.body) {
+    if (kv.key.keys.length !== 1 || kv.value.type !== 'TOMLArray') continue;
+    const name = keyName(kv.key.keys[0]!);
+    const replacements = new Map<number, readonly string[]>();
+    const after: string[] = [];
+    kv.value.elements.forEach((el, i) => {
+      const item = el.type === 'TOMLValue' && el.kind === 'string' ? el.value : undefined;
+      const ref = item === undefined ? undefined : /^([^/?]+)(\??)\/(.+)$/.exec(item);
+      const e = ref ? byKey.get(ref[1]!) : undefined;
+      const to = e ? ctx.targetOf(e) : undefined;
+      if (!ref || !e || to === undefined) {
+        if (item !== undefined) after.push(item);
+        return;
+      }
+      const crate = ctx.packageOf(e);
+      const from = ctx.fromOf(e);
+      const [dep, weak, feature] = [ref[1]!, ref[2]!, ref[3]!];
+      const loc = nodeLocation(m, el);
+      let features = [feature];
+      if (from !== undefined) {
+        const migrated = migrateFeatures({ crate, from, to, features, usesDefaults: true, data: ctx.data });
+        features = [...migrated.features];
+        for (const a of migrated.applied) out.migrations.push(migrationNote(loc, `[features] ${name}`, crate, from, to, a));
+        for (const move of migrated.moves) out.moves.push({ entry: e, move });
+      }
+      const release = ctx.data.release(crate, to);
+      if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, out);
+      const items = features.map((f) => `${dep}${weak}/${f}`);
+      after.push(...items);
+      if (!sameList(items, [item!])) replacements.set(i, items);
+    });
+    if (replacements.size > 0) {
+      changes.push({ kind: 'array', manifest: m, path: ['features', name], array: kv.value, replacements, after, reasons: ['features'] });
+    }
+  }
+}
+
+/** Features the release lacks stop the run (or, with --drop-unknown-features, are dropped with a warning). */
+function checkFeatures(features: readonly string[], release: CrateRelease, loc: SourceLocation, what: string, ctx: FeatureContext, out: FeatureOutcome): string[] {
+  const kept: string[] = [];
+  for (const f of features) {
+    // `dep/default` names the dependency's default set, which every crate has.
+    if (release.features.has(f) || f === 'default') {
+      kept.push(f);
+      continue;
+    }
+    const suggestion = closest(f, [...release.features]);
+    const message = `${what}: ${release.crate} ${release.version} has no feature \`${f}\`${suggestion ? `; the closest is \`${suggestion}\`` : ''}`;
+    if (!ctx.dropUnknown) {
+      const list = [...release.explicitFeatures].sort().join(', ');
+      throw new UserError(`${message}. Its features: ${list || '(none)'}. --drop-unknown-features drops it`, loc);
+    }
+    out.findings.push({ level: 'warning', ...loc, message: `${message}: dropped` });
+  }
+  return kept;
+}
+
+function migrationNote(loc: SourceLocation, key: string, crate: string, from: string, to: string, a: AppliedRule): MigrationNote {
+  return {
+    file: loc.file,
+    line: loc.line ?? 1,
+    column: loc.column ?? 1,
+    key,
+    crate,
+    from,
+    to,
+    effect: a.effect,
+    rule: {
+      feature: a.rule.feature,
+      action: a.rule.action,
+      version: ruleVersion(a.rule),
+      note: a.rule.note,
+      confidence: a.rule.confidence,
+      links: a.rule.evidence.flatMap((ev) => (ev.url ? [ev.url] : [])),
+    },
+  };
+}
+
+/** The known name nearest to a misspelt one (Levenshtein distance at most a third of its length, at least 2). */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = distance(name, c);
+    if (!best || d < best.d || (d === best.d && c < best.c)) best = { c, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.c : undefined;
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,197 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import semver from 'semver';
+import { parseIndexLines, type IndexRelease } from '../src/family/index-lines.js';
+import { embeddedReleaseData, withOverlay } from '../src/family/release-data.js';
+import { tempDir } from './helpers.js';
+import { repoRoot, sharedDir } from './paths.js';
+
+const sharedData = path.join(sharedDir, 'data');
+const haveShared = fs.existsSync(path.join(sharedData, 'wasmtime-family', 'feature-history.json'));
+const noShared = haveShared ? false : `${sharedData} is absent: cannot compare with the sources`;
+const dataFile = path.join(repoRoot, 'data', 'release-data.json');
+const generator = path.join(repoRoot, 'dist', 'scripts', 'gen-data.js');
+const data = embeddedReleaseData();
+
+test('the generator is deterministic and data/release-data.json is up to date (npm run gen:data)', { skip: noShared }, () => {
+  const dir = tempDir('gen-data');
+  const outs = ['a.json', 'b.json'].map((f) => path.join(dir, f));
+  for (const out of outs) {
+    const r = spawnSync(process.execPath, [generator, '--shared', sharedData, '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /107 crates, \d+ versions, \d+ bytes/);
+  }
+  const [a, b] = outs.map((f) => fs.readFileSync(f));
+  assert.ok(a!.equals(b!), 'two runs give the same bytes');
+  assert.ok(a!.equals(fs.readFileSync(dataFile)), 'data/release-data.json differs from a fresh generation: run npm run gen:data');
+});
+
+test('the data file is under 1 MB and ships in the package', () => {
+  assert.ok(fs.statSync(dataFile).size < 1024 * 1024, `${fs.statSync(dataFile).size} bytes`);
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+  // dist/src/family/release-data.js finds it at ../../../data, in the repository and in node_modules alike
+  assert.ok(files.includes('data/release-data.json'));
+  assert.ok(files.includes('dist/src/family/release-data.js'));
+});
+
+test('spot checks against the release history', () => {
+  assert.equal(data.snapshot, '2025-09-28');
+  const w = data.release('wasmtime', '37.0.1')!;
+  assert.equal(w.source, 'index');
+  assert.ok(w.features.has('wat') && w.implicitFeatures.includes('wat') && !w.explicitFeatures.includes('wat'));
+  assert.ok(w.features.has('component-model') && w.explicitFeatures.includes('component-model'));
+  assert.ok(!w.features.has('default'));
+  if (haveShared) {
+    const line = fs
+      .readFileSync(path.join(sharedData, 'crates-index/wa/sm/wasmtime'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"vers":"37.0.1"'))!;
+    const raw = JSON.parse(line) as { features: Record<string, string[]>; features2?: Record<string, string[]> };
+    assert.deepEqual(w.defaultFeatures, { ...raw.features, ...raw.features2 }.default); // here `default` sits in features2
+  }
+  for (const r of data.versions('wasmtime-wasi').filter((r) => r.version.startsWith('36.0.'))) assert.ok(r.features.has('preview1'), r.version);
+  const wasi37 = data.release('wasmtime-wasi', '37.0.0')!;
+  assert.ok(wasi37.features.has('p1') && wasi37.features.has('p2') && !wasi37.features.has('preview1'));
+  assert.ok(wasi37.featureDefs?.p1?.includes('p2'), 'p1 implies p2');
+  assert.equal(data.release('wasmtime', '37.0.1')!.featureDefs, undefined, 'featureDefs only for the wasi crates');
+
+  const w48 = data.release('wasmtime', '48.0.0')!;
+  assert.equal(w48.source, 'git');
+  assert.equal(w48.rustVersion, '1.95.0');
+  assert.equal(data.release('wasmtime', '0.38.2')!.yanked, true);
+  assert.equal(data.release('wasmtime', '0.38.3')!.yanked, false);
+  assert.deepEqual(
+    data.crates().flatMap((c) => data.versions(c).filter((r) => r.yanked).map((r) => `${c} ${r.version}`)),
+    ['cranelift-codegen 0.73.0', 'wasmtime 0.38.2', 'wasmtime 0.39.0'],
+  );
+  assert.equal(data.release('wasmtime', '99.0.0'), undefined);
+  assert.deepEqual(data.versions('no-such-crate'), []);
+
+  const versions = data.versions('wasmtime').map((r) => r.version);
+  assert.deepEqual(versions, [...versions].sort(semver.compare));
+  assert.equal(data.resolveLine('wasmtime', '26')?.version, '26.0.1');
+  assert.equal(data.resolveLine('wasmtime', '26.0')?.version, '26.0.1');
+  assert.equal(data.resolveLine('wasmtime', 'latest')?.version, '48.0.0');
+  assert.equal(data.resolveLine('wasmtime', '24')?.version, '24.0.13');
+  assert.equal(data.resolveLine('wasmtime', '36')?.version, '36.0.14');
+  assert.equal(data.resolveLine('wasmtime', '0.39')?.version, '0.39.1');
+  assert.equal(data.resolveLine('wasmtime', '0.39.0'), undefined, 'yanked');
+  assert.equal(data.resolveLine('wasmtime', '49'), undefined);
+  assert.equal(data.resolveLine('wasmtime', '^26'), undefined);
+  assert.equal(data.resolveLine('cranelift-codegen', '0.17')?.version, '0.17.0');
+  assert.equal(data.resolveLine('cranelift-codegen', '0.17.0', { prerelease: true })?.version, '0.17.0');
+  assert.deepEqual(data.nearest('wasmtime', '26.0.9'), ['26.0.1', '26.0.0', '25.0.3']);
+  assert.deepEqual(data.nearest('wasmtime', '49.0.0', 2), ['48.0.0', '47.0.0']);
+
+  assert.equal(data.companionVersion('cranelift-codegen', '26.0.1'), '0.113.1');
+  assert.equal(data.companionVersion('cranelift-codegen', '0.26.1'), '0.73.1');
+  assert.equal(data.companionVersion('cranelift-codegen', '23.0.0'), undefined, 'cranelift-codegen 0.110.0 was never published');
+  assert.equal(data.companionVersion('cranelift-wasm', '30.0.0'), undefined, 'gone after 0.112.3');
+  assert.equal(data.companionVersion('pulley-interpreter', '30.0.2'), '30.0.2');
+  assert.equal(data.companionVersion('pulley-interpreter', '25.0.3'), undefined);
+  assert.equal(data.companionVersion('pulley-interpreter', '0.0.0'), undefined, '0.0.0 is a coincidence, not lockstep');
+  assert.equal(data.companionVersion('pulley-macros', '33.0.0'), undefined);
+  assert.equal(data.companionVersion('pulley-macros', '34.0.0'), '34.0.0');
+  assert.equal(data.companionVersion('winch-codegen', '3.0.0'), '0.1.0');
+  assert.equal(data.companionVersion('winch-codegen', '24.0.13'), '0.22.13');
+  assert.equal(data.companionVersion('winch-codegen', '26.0.0'), '26.0.0');
+  assert.equal(data.companionVersion('winch-codegen', '2.0.0'), undefined);
+  assert.equal(data.companionVersion('wasmtime-wasi', '37.0.1'), '37.0.1');
+  assert.equal(data.msrv('37.0.1'), '1.87.0');
+  assert.equal(data.msrv('36.0.16'), '1.86.0', 'a later patch of a known line');
+  assert.equal(data.msrv('4.0.0'), undefined);
+
+  const m = data.migrations();
+  assert.equal(m.rules.length, 54);
+  assert.equal(m.crateRules.length, 18);
+  const preview1 = m.rules.find((r) => r.crate === 'wasmtime-wasi' && r.feature === 'preview1')!;
+  assert.deepEqual([preview1.removedIn, preview1.lastPresentIn, preview1.action, preview1.to], ['37.0.0', '36.0.14', 'rename', ['p1']]);
+  assert.ok(preview1.evidence.some((e) => e.pr === 11380));
+  assert.equal(m.rules.find((r) => r.crate === 'wasmtime' && r.feature === 'backtrace')?.reappearsIn, '42.0.0');
+  const wasmTypes = m.crateRules.find((r) => r.crates.includes('cranelift-wasm'))!;
+  assert.equal(wasmTypes.replacedIn, '26.0.0');
+  assert.equal(m.crateRules.find((r) => r.crates.includes('wasmtime-fiber'))?.crates.length, 16);
+});
+
+test('companion versions hold for every wasmtime release in the data', () => {
+  const misses: string[] = [];
+  for (const { version: w } of data.versions('wasmtime')) {
+    const v = semver.parse(w)!;
+    if (v.major >= 1) {
+      const c = data.companionVersion('cranelift-codegen', w);
+      if (c !== `0.${v.major + 87}.${v.patch}`) misses.push(`cranelift-codegen ${w} -> ${c}`);
+    }
+    if (v.major >= 26 && data.companionVersion('pulley-interpreter', w) !== w) misses.push(`pulley-interpreter ${w}`);
+    if (v.major >= 26 && data.companionVersion('winch-codegen', w) !== w) misses.push(`winch-codegen ${w}`);
+  }
+  assert.deepEqual(misses, ['cranelift-codegen 23.0.0 -> undefined']);
+  // and back: every cranelift-codegen >= 0.88 belongs to some wasmtime release
+  const mapped = new Set(data.versions('wasmtime').map((r) => data.companionVersion('cranelift-codegen', r.version)));
+  const orphans = data.versions('cranelift-codegen').filter((r) => semver.gte(r.version, '0.88.0') && !mapped.has(r.version));
+  assert.deepEqual(orphans.map((r) => r.version), []);
+});
+
+test('every version of feature-history.json is in the data with the same features', { skip: noShared }, () => {
+  interface V {
+    vers: string;
+    source: string;
+    yanked: boolean | null;
+    rust_version: string | null;
+    features: string[];
+    implicit_features: string[];
+    default: string[] | null;
+  }
+  const history = JSON.parse(fs.readFileSync(path.join(sharedData, 'wasmtime-family', 'feature-history.json'), 'utf8')) as {
+    crates: Record<string, { versions: V[] }>;
+  };
+  const sorted = (xs: readonly string[]): string[] => [...xs].sort();
+  const problems: string[] = [];
+  let checked = 0;
+  for (const [crate, { versions }] of Object.entries(history.crates)) {
+    for (const h of versions) {
+      checked++;
+      const r = data.release(crate, h.vers);
+      if (r === undefined) {
+        problems.push(`${crate} ${h.vers}: missing`);
+        continue;
+      }
+      const diff = (what: string, got: unknown, want: unknown): void => {
+        if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${crate} ${h.vers} ${what}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+      };
+      diff('features', sorted(r.explicitFeatures), sorted(h.features.filter((f) => f !== 'default')));
+      diff('implicit', sorted(r.implicitFeatures), sorted(h.implicit_features));
+      diff('default', r.defaultFeatures, h.default ?? []);
+      diff('rust_version', r.rustVersion ?? null, h.rust_version);
+      diff('yanked', r.yanked, h.yanked === true);
+      diff('source', r.source, h.source.startsWith('git-tag:') ? 'git' : 'index');
+    }
+  }
+  assert.deepEqual(problems.slice(0, 30), [], `${problems.length} mismatches in ${checked} versions`);
+  assert.equal(
+    data.crates().reduce((n, c) => n + data.versions(c).length, 0),
+    checked,
+    'and nothing else',
+  );
+});
+
+test('an overlay of newer index lines replaces and extends the embedded versions', () => {
+  const line = (vers: string, yanked: boolean): string =>
+    JSON.stringify({ name: 'wasmtime', vers, deps: [], features: { default: ['std'], std: [] }, yanked, rust_version: '1.96.0', v: 2 });
+  const overlay = new Map<string, readonly IndexRelease[]>([['wasmtime', parseIndexLines([line('0.38.2', false), line('49.0.0', false)].join('\n'))]]);
+  const d = withOverlay(data, overlay);
+  assert.equal(d.snapshot, data.snapshot);
+  assert.equal(d.versions('wasmtime').length, data.versions('wasmtime').length + 1);
+  assert.equal(d.release('wasmtime', '0.38.2')?.yanked, false);
+  assert.equal(d.release('wasmtime', '0.38.2')?.source, 'cache');
+  assert.equal(d.release('wasmtime', '48.0.0')?.source, 'git', 'versions the overlay lacks stay');
+  assert.equal(d.resolveLine('wasmtime', 'latest')?.version, '49.0.0');
+  assert.equal(d.msrv('49.0.0'), '1.96.0');
+  assert.equal(d.companionVersion('cranelift-codegen', '49.0.0'), undefined, 'unknown until the overlay has it');
+  assert.deepEqual(d.versions('wasmtime-wasi'), data.versions('wasmtime-wasi'));
+  assert.equal(data.release('wasmtime', '0.38.2')?.yanked, true, 'the base is untouched');
+});
