@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FAMILY_CRATE_NAMES } from '../src/family/crates.js';
 import { corpusDir } from './paths.js';
-import { copyTree, gitApply, migratedFeatures, readTree, runCli, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
+import { copyTree, gitApply, migratedFeatureRefs, migratedFeatures, readTree, runCli, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
 import { embeddedReleaseData } from '../src/family/release-data.js';
 import { cargoStatus, compareSnapshots, fetchWarnings, snapshot, type Snapshot } from './oracle.js';
 
@@ -103,7 +103,7 @@ function checkRun(t: { diagnostic(m: string): void; skip(m: string): void }, rep
   assert.deepEqual(treeDifferences(readTree(written), readTree(patched)), [], 'git apply of the dry-run diff equals --write');
 
   if (judged) {
-    const allowed = { family: new Set(FAMILY_CRATE_NAMES), allowedReqs: writtenRequirements(report), featureChange: migratedFeatures(report, embeddedReleaseData()) };
+    const allowed = { family: new Set(FAMILY_CRATE_NAMES), allowedReqs: writtenRequirements(report), featureChange: migratedFeatures(report, embeddedReleaseData()), featureMapChange: migratedFeatureRefs };
     roots.forEach((m, i) => {
       const after: Snapshot = snapshot(m, { bindeps });
       assert.deepEqual(compareSnapshots(before[i]!, after, allowed), [], `cargo metadata of ${path.relative(written, m)}`);

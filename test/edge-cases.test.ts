@@ -641,7 +641,7 @@ test('--to below a crate\'s first release, past its removal, or not a full versi
     ],
     [
       ['--to', '47.0.0'],
-      'error: a/Cargo.toml:9:1: `wasi-common` cannot follow wasmtime to 47.0.0: wasi-common was removed in 47.0.0: wasmtime-wasi (p1 via `p1` feature); no replacement for wasi-threads (https://github.com/bytecodealliance/wasmtime/pull/13558); there is no automatic replacement: change it by hand\n',
+      'error: a/Cargo.toml:9:1: `wasi-common` cannot follow wasmtime to 47.0.0: wasi-common was removed in 47.0.0; instead: wasmtime-wasi (p1 via `p1` feature) (https://github.com/bytecodealliance/wasmtime/pull/13558); there is no automatic replacement: change it by hand\n',
     ],
     [['--to', '26'], 'error: a/Cargo.toml:8:1: `wasmtime-wasi-io` cannot follow wasmtime to 26.0.1: the release data knows no wasmtime-wasi-io 26.0.1 (its first release is 30.0.0)\n'],
     [['--to', 'v26'], "error: invalid value 'v26' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest\n\nFor more information, try '--help'.\n"],

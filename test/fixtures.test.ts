@@ -16,7 +16,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FAMILY_CRATE_NAMES } from '../src/family/crates.js';
 import { fixturesDir } from './paths.js';
-import { copyTree, gitApply, readTree, runCli, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
+import { copyTree, gitApply, migratedFeatureRefs, migratedFeatures, readTree, runCli, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
+import { embeddedReleaseData } from '../src/family/release-data.js';
 import { cargoStatus, compareSnapshots, snapshot } from './oracle.js';
 
 const update = process.env.UPDATE_FIXTURES === '1';
@@ -76,12 +77,15 @@ for (const name of cases) {
 function checkOracle(input: string, output: string, args: string[], base: string): void {
   const before = stubbed(input, path.join(base, 'oracle-before'));
   const after = stubbed(output, path.join(base, 'oracle-after'));
-  const report = JSON.parse(runCli([...args, '--json'], before).stdout) as { roots: { manifest: string; target: { requirement: string } | null }[]; files: { edits: { after: unknown }[] }[] };
+  const report = JSON.parse(runCli([...args, '--json'], before).stdout) as { roots: { manifest: string; target: { requirement: string; release: string | null } | null }[]; files: { edits: { after: unknown }[] }[] };
   const allowedReqs = writtenRequirements(report);
+  const featureChange = migratedFeatures(report as Parameters<typeof migratedFeatures>[0], embeddedReleaseData());
   for (const root of report.roots) {
     const diffs = compareSnapshots(snapshot(path.join(before, root.manifest)), snapshot(path.join(after, root.manifest)), {
       family: new Set(FAMILY_CRATE_NAMES),
       allowedReqs,
+      featureChange,
+      featureMapChange: migratedFeatureRefs,
     });
     assert.deepEqual(diffs, [], `cargo metadata of ${root.manifest}`);
   }

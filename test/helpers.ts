@@ -101,6 +101,14 @@ export function migratedFeatures(report: { roots: { target: { release: string | 
       const r = data.release(crate, v);
       if (!r) return false;
       const has = (f: string) => f === 'default' || r.features.has(f);
-      return after.every(has) && before.filter((f) => !after.includes(f)).every((f) => !has(f));
+      // A feature may go when the release no longer has it, or when a feature added in its place implies it.
+      const implied = (f: string) => after.some((a) => !before.includes(a) && (r.featureDefs?.[a]?.includes(f) ?? false));
+      return after.every(has) && before.filter((f) => !after.includes(f)).every((f) => !has(f) || implied(f));
     });
+}
+
+/** A `[features]` list may change only in its references to dependency features (`dep/feat`, `dep?/feat`). */
+export function migratedFeatureRefs(before: readonly string[], after: readonly string[]): boolean {
+  const changed = [...before.filter((x) => !after.includes(x)), ...after.filter((x) => !before.includes(x))];
+  return changed.every((x) => /^[^/:]+\??\/.+$/.test(x));
 }

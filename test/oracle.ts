@@ -53,6 +53,8 @@ export interface AllowedChange {
    * a release that renamed a feature); absent: features must stay identical.
    */
   featureChange?: (name: string, before: readonly string[], after: readonly string[]) => boolean;
+  /** Whether a package's `[features]` entry may go from `before` to `after` (migrated references). */
+  featureMapChange?: (before: readonly string[], after: readonly string[]) => boolean;
 }
 
 export interface CargoOpts {
@@ -213,7 +215,7 @@ export function compareSnapshots(before: Snapshot, after: Snapshot, allowed?: Al
     for (const k of sortedSet([...Object.keys(fb), ...Object.keys(fa)])) {
       const x = JSON.stringify(fb[k] ?? null);
       const y = JSON.stringify(fa[k] ?? null);
-      if (x !== y) out.push(`${m}: features[${k}]: ${x} -> ${y}`);
+      if (x !== y && !(fb[k] && fa[k] && allowed?.featureMapChange?.(fb[k]!, fa[k]!))) out.push(`${m}: features[${k}]: ${x} -> ${y}`);
     }
   }
   return out;

@@ -163,8 +163,9 @@ async function fetchOne(crate: string, base: string, file: string, doFetch: type
   const url = new URL(indexPath(crate), base).href;
   const cached = readCachedPair(file);
   const headers: Record<string, string> = { 'user-agent': 'wasmtime-align (a Cargo.toml codemod for the wasmtime crate family)' };
-  // Validators only when we still hold the body they describe; a 304 for a file we lost would leave nothing.
-  if (cached?.meta?.url === url) {
+  // Validators only when we still hold a sound copy of the body they describe: a 304 for a file we lost, or
+  // for one that was damaged since, would leave nothing usable.
+  if (cached?.meta?.url === url && validate(cached.text, crate, url) === undefined) {
     if (cached.meta.etag) headers['if-none-match'] = cached.meta.etag;
     if (cached.meta.lastModified) headers['if-modified-since'] = cached.meta.lastModified;
   }

@@ -27,20 +27,31 @@ export function crateMigration(crate: string, from: string | undefined, to: stri
     .sort((a, b) => semver.compare(a.replacedIn, b.replacedIn))[0];
   if (!rule) return undefined;
   const links = rule.evidence.flatMap((e) => (e.url ? [e.url] : []));
-  const said = `${crate} ${describe(rule)}${links.length ? ` (${links[0]})` : ''}`;
+  const said = `${crate} ${describe(rule, crate)}${links.length ? ` (${links[0]})` : ''}`;
   return { crate, rule, replacement: replacementOf(rule), explanation: said };
 }
 
-function describe(rule: CrateRule): string {
-  const to = rule.to ?? '';
+function describe(rule: CrateRule, crate: string): string {
+  const to = relevantClause(rule.to ?? '', crate);
   switch (rule.action) {
     case 'rename':
-      return `was renamed ${to} in ${rule.replacedIn}`;
+      return `was renamed to ${to} in ${rule.replacedIn}`;
     case 'replace-with-crate':
       return `was replaced by ${to} in ${rule.replacedIn}`;
     default:
-      return `was removed in ${rule.replacedIn}${to ? `: ${to}` : ''}`;
+      return `was removed in ${rule.replacedIn}${to ? `; instead: ${to}` : ''}`;
   }
+}
+
+/**
+ * Rules are written as prose and some cover several crates ("wasmtime-wasi (p1 via `p1` feature); no
+ * replacement for wasi-threads", "wasmtime-internal-<same suffix> (...)"): the part about this crate.
+ */
+function relevantClause(to: string, crate: string): string {
+  const clauses = to.split(';').map((c) => c.trim());
+  const short = crate.replace(/^wasmtime-/, '');
+  const mine = clauses.find((c) => c.includes(crate) || c.includes(short)) ?? clauses[0] ?? '';
+  return mine.replace(/^(\S*)<same suffix>\S*(\s*\(.*\))?/, (_, prefix: string) => `the internal crate ${prefix}${short} (depend on wasmtime instead)`);
 }
 
 function replacementOf(rule: CrateRule): CrateMigration['replacement'] {

@@ -105,7 +105,8 @@ function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], cha
       }
       const release = ctx.data.release(crate, to);
       if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, out);
-      const items = features.map((f) => `${dep}${weak}/${f}`);
+      // Two old names can become one (`jitdump`, `vtune` -> `profiling`): the list keeps it once.
+      const items = features.map((f) => `${dep}${weak}/${f}`).filter((x) => !after.includes(x));
       after.push(...items);
       if (!sameList(items, [item!])) replacements.set(i, items);
     });
