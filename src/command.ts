@@ -37,6 +37,7 @@ Options:
       --bump-rust-version       Raise rust-version fields below the chosen release's minimum Rust version
       --allow-unknown-version   Accept a --to release the release data does not know
       --allow-yanked            Accept a yanked --to release (named exactly)
+      --keep-going              With several roots, plan (and write) the ones without errors; exit 2 still
       --refresh                 Fetch the family's releases from the registry index first
       --index-url <url>         The index to fetch from: a sparse index URL or a local directory
                                 (default: https://index.crates.io/)
@@ -66,6 +67,7 @@ const OPTIONS = {
   'bump-rust-version': { type: 'boolean' },
   'allow-unknown-version': { type: 'boolean' },
   'allow-yanked': { type: 'boolean' },
+  'keep-going': { type: 'boolean' },
   refresh: { type: 'boolean' },
   'index-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -123,6 +125,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       bumpRustVersion: o['bump-rust-version'] === true,
       allowUnknownVersion: o['allow-unknown-version'] === true,
       allowYanked: o['allow-yanked'] === true,
+      keepGoing: o['keep-going'] === true,
       data: current.data,
     });
     if (mode === 'write') writeAll(plan.files);
@@ -135,6 +138,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd, base), null, 2)}\n`);
   else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
   io.stderr.write(summary(plan, mode, io.cwd, style));
+  for (const e of plan.errors) io.stderr.write(`${formatUserError(e, io.cwd)}\n`);
+  if (plan.errors.length > 0) {
+    io.stderr.write(`${plan.errors.length} ${plan.errors.length === 1 ? 'root was' : 'roots were'} left out because of errors${mode === 'write' ? '; the others were written (--keep-going)' : ''}\n`);
+    return 2;
+  }
   if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0) {
     io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
   }

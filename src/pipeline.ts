@@ -29,6 +29,8 @@ export interface Plan {
   readonly files: readonly FilePlan[];
   /** Problems found while discovering workspaces (packages cargo itself would reject are skipped). */
   readonly findings: readonly Finding[];
+  /** With `keepGoing`: the errors of the roots left out; their files are not in `files`. */
+  readonly errors: readonly UserError[];
 }
 
 /** What a run asks for; every option off (and `--to` absent) by default. */
@@ -44,6 +46,8 @@ export interface PlanRequest {
   readonly bumpRustVersion?: boolean;
   readonly allowUnknownVersion?: boolean;
   readonly allowYanked?: boolean;
+  /** Plan the roots that have no error even when others do (their errors are collected in `Plan.errors`). */
+  readonly keepGoing?: boolean;
   /** The release data to plan with (default: the embedded data, overlaid with the user cache when newer). */
   readonly data?: ReleaseData;
 }
@@ -64,40 +68,36 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
     applyCrateMigrations: req.applyCrateMigrations === true,
     bumpRustVersion: req.bumpRustVersion === true,
   };
-  const discovery = discover(paths);
-  const roots = discovery.roots.map((r) => planRoot(r, opts, data));
-  const byFile = new Map<string, { manifest: Manifest; rootDir: string; changes: Change[] }>();
-  const owner = new Map<string, string>();
-  for (const root of roots) {
-    for (const c of root.changes) {
-      const manifest = changedManifest(c);
-      const other = owner.get(manifest.path);
-      if (other !== undefined && other !== root.manifest.path) {
-        // Cargo can list one package in two nested workspaces; planning it twice would edit it twice.
-        throw new UserError(
-          `this package is a member of two workspaces (${displayPath(other)} and ${displayPath(root.manifest.path)}); run the tool on each of them separately`,
-          { file: manifest.path },
-        );
-      }
-      owner.set(manifest.path, root.manifest.path);
-      const slot = byFile.get(manifest.path) ?? { manifest, rootDir: path.dirname(root.manifest.path), changes: [] };
-      slot.changes.push(c);
-      byFile.set(manifest.path, slot);
+  const discovery = discover(paths, { keepGoing: req.keepGoing === true });
+  const errors: UserError[] = [...discovery.errors];
+  const roots: RootPlan[] = [];
+  const files: FilePlan[] = [];
+  for (const r of discovery.roots) {
+    try {
+      const root = planRoot(r, opts, data);
+      const rendered = renderRoot(root);
+      roots.push(root);
+      files.push(...rendered);
+    } catch (e) {
+      // With keepGoing a root that fails is left out whole; its files are neither rendered nor written.
+      if (!req.keepGoing || !(e instanceof UserError)) throw e;
+      errors.push(e);
     }
   }
-  const files: FilePlan[] = [];
-  for (const { manifest, rootDir, changes } of [...byFile.values()].sort((a, b) => (a.manifest.path < b.manifest.path ? -1 : 1))) {
-    const text = renderManifest(manifest, changes);
-    validateRendered(manifest, changes, text);
-    const bom = manifest.bom ? '\ufeff' : '';
-    if (text !== manifest.text) files.push({ manifest, writePath: writePath(manifest.path, rootDir), before: bom + manifest.text, after: bom + text, changes });
+  files.sort((a, b) => (a.manifest.path < b.manifest.path ? -1 : 1));
+  for (const [i, f] of files.entries()) {
+    const prev = files[i - 1];
+    if (prev && prev.manifest.path === f.manifest.path) {
+      // Cargo can list one package in two nested workspaces; planning it twice would edit it twice.
+      throw new UserError('this package is a member of two workspaces; run the tool on each of them separately', { file: f.manifest.path });
+    }
   }
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
   for (const message of to?.warnings ?? []) findings.push({ level: 'warning', message });
-  if (discovery.roots.length === 0 && findings.length === 0) {
+  if (discovery.roots.length === 0 && findings.length === 0 && errors.length === 0) {
     findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
   }
-  return { roots, files, findings };
+  return { roots, files, findings, errors };
 }
 
 /** The file a write lands in; a symlink out of its workspace root is refused, never followed. */
@@ -109,4 +109,19 @@ function writePath(file: string, rootDir: string): string {
     throw new UserError(`is a symbolic link to ${real}, outside the workspace at ${displayPath(rootDir)}; nothing was written`, { file });
   }
   return real;
+}
+
+/** Renders and validates every file a root changes (a file's changes all come from its own root). */
+function renderRoot(root: RootPlan): FilePlan[] {
+  const byFile = new Map<Manifest, Change[]>();
+  for (const c of root.changes) byFile.set(changedManifest(c), [...(byFile.get(changedManifest(c)) ?? []), c]);
+  const out: FilePlan[] = [];
+  for (const [manifest, changes] of byFile) {
+    const text = renderManifest(manifest, changes);
+    validateRendered(manifest, changes, text);
+    if (text === manifest.text) continue;
+    const bom = manifest.bom ? '\ufeff' : '';
+    out.push({ manifest, writePath: writePath(manifest.path, path.dirname(root.manifest.path)), before: bom + manifest.text, after: bom + text, changes });
+  }
+  return out;
 }

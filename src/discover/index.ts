@@ -1,4 +1,4 @@
-import { displayPath } from '../errors.js';
+import { displayPath, UserError } from '../errors.js';
 import type { Manifest } from '../manifest/read.js';
 import { hasPackage } from './config.js';
 import { byString } from './paths.js';
@@ -20,6 +20,8 @@ export interface Discovery {
   readonly roots: readonly Root[];
   /** human-readable warnings, e.g. skipped orphan packages */
   readonly warnings: readonly DiscoveryWarning[];
+  /** With `keepGoing`: the errors of the paths and workspaces that were left out (otherwise the first one throws). */
+  readonly errors: readonly UserError[];
 }
 export interface DiscoveryWarning {
   readonly file: string;
@@ -31,17 +33,30 @@ export interface DiscoveryWarning {
  * with members as `cargo metadata` reports them. A path inside a workspace yields that whole workspace.
  * Cargo errors in a workspace throw UserError; packages cargo would reject on their own are skipped with a warning.
  */
-export function discover(paths: readonly string[]): Discovery {
+export function discover(paths: readonly string[], opts: { keepGoing?: boolean } = {}): Discovery {
   const model = new CargoModel();
-  const files = [...new Set(paths.flatMap(scanPath))].sort(byString);
+  const errors = new Map<string, UserError>();
+  // With keepGoing, a broken path or workspace is recorded (once) and the others are still found.
+  const attempt = <T>(f: () => T): T | undefined => {
+    if (!opts.keepGoing) return f();
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      errors.set(`${e.location?.file}:${e.location?.line}:${e.location?.column}:${e.message}`, e);
+      return undefined;
+    }
+  };
+  const files = [...new Set(paths.flatMap((p) => attempt(() => scanPath(p)) ?? []))].sort(byString);
   const roots = new Map<string, Root>();
   const warnings: DiscoveryWarning[] = [];
   for (const file of files) {
-    const r = classify(model, file);
+    const r = attempt(() => classify(model, file));
+    if (r === undefined) continue;
     if ('message' in r) warnings.push(r);
     else roots.set(r.manifest.path, r);
   }
-  return { roots: [...roots.values()].sort((a, b) => byString(a.manifest.path, b.manifest.path)), warnings };
+  return { roots: [...roots.values()].sort((a, b) => byString(a.manifest.path, b.manifest.path)), warnings, errors: [...errors.values()] };
 }
 
 /** What `cargo metadata --manifest-path <file>` would treat as the workspace of `file`. */

@@ -91,7 +91,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     roots,
     files: plan.files.map((f) => fileReport(f, cwd)),
     warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
-    errors: [],
+    errors: plan.errors.map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd)),
     diff,
     diffBase: relativePath(base, cwd),
   };
