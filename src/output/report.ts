@@ -49,18 +49,8 @@ export interface EditReport {
   readonly after: unknown;
 }
 
-/** A feature migration rule applied to an entry or a `[features]` reference, with its evidence. */
-export interface MigrationReport {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly key: string;
-  readonly crate: string;
-  readonly from: string;
-  readonly to: string;
-  readonly effect: string;
-  readonly rule: MigrationNote['rule'];
-}
+/** A feature migration rule applied to an entry or a `[features]` reference, with its evidence (`file` relative). */
+export type MigrationReport = MigrationNote;
 
 export interface FindingReport {
   readonly level: 'warning' | 'note' | 'error';

@@ -105,13 +105,15 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const secondLines = new Set(registry.filter((c) => secondKeys.has(c.entry.key)).map((c) => c.entry));
 
   const changes = new Changes();
-  const current = new Map<DependencyEntry, DependencyEntry>(); // entry -> what it is planned as (a stand-in after a crate migration)
+  // A crate migration plans an entry through a stand-in; the feature pass needs the way back and forth.
+  const plannedAs = new Map<DependencyEntry, DependencyEntry>();
+  const originalOf = new Map<DependencyEntry, DependencyEntry>();
   const candidates: Candidate[] = [];
   for (const c of registry.filter((c) => !secondKeys.has(c.entry.key))) {
     const moved = followCrate(c, registry, target, targetVersionOf, opts, data, changes, findings);
-    if (moved === 'removed') continue;
-    if (moved === 'unknown') continue;
-    current.set(c.entry, moved.entry);
+    if (typeof moved === 'string') continue; // removed (merged into another entry), or on no known release
+    plannedAs.set(c.entry, moved.entry);
+    originalOf.set(moved.entry, c.entry);
     candidates.push(moved);
   }
 
@@ -164,9 +166,12 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
 
   // Features follow every entry that moves to the target: candidates, and members inheriting one of them.
   const moving = new Set(candidates.map((c) => c.entry));
-  const inheritedMoving = memberEntries.filter((e) => e.source === 'inherited' && moving.has(current.get(wsByKey.get(e.key)!) ?? wsByKey.get(e.key)!));
+  const inheritedMoving = memberEntries.filter((e) => {
+    const ws = e.source === 'inherited' ? wsByKey.get(e.key) : undefined;
+    return ws !== undefined && moving.has(plannedAs.get(ws) ?? ws);
+  });
   const fromOf = (e: DependencyEntry): string | undefined => {
-    const source = e.source === 'inherited' ? wsByKey.get(e.key) : [...current].find(([, v]) => v === e)?.[0] ?? e;
+    const source = e.source === 'inherited' ? wsByKey.get(e.key) : (originalOf.get(e) ?? e);
     const text = source ? requirementText(source) : undefined;
     const parsed = text === undefined ? undefined : parseRequirement(text);
     return parsed ? floorVersion(parsed)?.version : undefined;
