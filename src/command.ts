@@ -14,8 +14,11 @@ import { defaultCacheDir, refreshIndex, type RefreshResult } from './family/regi
 import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
 import { writeAll } from './output/write.js';
+import { formatLockUpdates, lockUpdates, runLockUpdates } from './output/lock-update.js';
+import { doctor, doctorExitCode, formatDoctor, toJson as doctorJson } from './doctor/index.js';
 
 const USAGE = `Usage: wasmtime-align [options] [paths...]
+       wasmtime-align doctor [--json] [paths...]
        wasmtime-align update-data [--index-url <url>]
 
 Aligns the wasmtime crate family in every Cargo workspace under the paths (default: .):
@@ -38,6 +41,7 @@ Options:
       --allow-unknown-version   Accept a --to release the release data does not know
       --allow-yanked            Accept a yanked --to release (named exactly)
       --keep-going              With several roots, plan (and write) the ones without errors; exit 2 still
+      --update-lock             After --write, run the cargo update that refreshes each Cargo.lock
       --refresh                 Fetch the family's releases from the registry index first
       --index-url <url>         The index to fetch from: a sparse index URL or a local directory
                                 (default: https://index.crates.io/)
@@ -68,6 +72,7 @@ const OPTIONS = {
   'allow-unknown-version': { type: 'boolean' },
   'allow-yanked': { type: 'boolean' },
   'keep-going': { type: 'boolean' },
+  'update-lock': { type: 'boolean' },
   refresh: { type: 'boolean' },
   'index-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -103,7 +108,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const result = await refresh(o['index-url'], cacheDir, io, style);
     return result.updated.length + result.unchanged.length > 0 ? 0 : 2;
   }
+  if (args.positionals[0] === 'doctor') return runDoctor(args.positionals.slice(1), o.json === true, io, style);
   if (o.write && o.check) return usageError("the argument '--write' cannot be used with '--check'");
+  if (o['update-lock'] && !o.write) return usageError("the argument '--update-lock' requires '--write'");
   if (o.to !== undefined && !isVersionSpec(o.to)) {
     return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
   }
@@ -146,7 +153,24 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0) {
     io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
   }
+  if (mode === 'write') {
+    const updates = lockUpdates(plan, io.cwd);
+    if (updates.length > 0 && o['update-lock']) return runLockUpdates(updates, io.cwd, (t) => io.stderr.write(t));
+    if (updates.length > 0) io.stderr.write(`${style.cyan('note')}: Cargo.lock no longer matches; refresh it with:\n${formatLockUpdates(updates)}`);
+  }
   return mode === 'check' && plan.files.length > 0 ? 1 : 0;
+}
+
+/** `doctor`: the offline diagnosis; 0 clean, 1 found something, 2 error. */
+function runDoctor(paths: readonly string[], json: boolean, io: Io, style: Style): number {
+  try {
+    const report = doctor(paths.length > 0 ? paths : ['.'], { data: currentReleaseData({ cacheDir: defaultCacheDir(io.env) }).data });
+    if (json) io.stdout.write(`${JSON.stringify(doctorJson(report, io.cwd), null, 2)}\n`);
+    else io.stdout.write(formatDoctor(report, io.cwd, useColor(io.stdout, io.env) ? COLOR : style));
+    return doctorExitCode(report);
+  } catch (e) {
+    return failure(e, io, 'dry-run', false);
+  }
 }
 
 /** Fetches every family crate's index file into the user cache; failures are warnings, never fatal. */

@@ -1,25 +1,20 @@
 /**
  * The programmatic API: the same planning the command line does, as typed data.
  *
- *   import { plan, apply } from 'wasmtime-align';
+ *   import { plan, apply, doctor } from 'wasmtime-align';
  *   const result = plan(['.'], { to: '26.0.1' });
  *   console.log(result.report.diff);
  *   apply(result); // writes every changed manifest, or none
+ *   const health = doctor(['.']); // the offline lockfile diagnosis
  */
-import { planPaths, type Plan } from './pipeline.js';
+import { planPaths, type Plan, type PlanRequest } from './pipeline.js';
+import { currentReleaseData } from './family/current-data.js';
 import { buildReport, type Mode, type Report } from './output/report.js';
 import { diffBase, unifiedDiff } from './output/diff.js';
 import { writeAll } from './output/write.js';
 
-export interface Options {
-  /** The release to align to, e.g. `26.0.1`; default: the newest one already requested per root. */
-  readonly to?: string;
-  /** Write `=X.Y.Z` requirements. */
-  readonly exact?: boolean;
-  /** Lift into `[workspace.dependencies]` (default true); false aligns versions where they stand. */
-  readonly lift?: boolean;
-  /** Also align renamed second copies of a crate. */
-  readonly allKeys?: boolean;
+/** What `plan()` takes: the command line's planning options (see PlanRequest), plus the directory paths are shown relative to. */
+export interface Options extends PlanRequest {
   /** Paths in the report and diff are relative to this directory (default: process.cwd()). */
   readonly cwd?: string;
 }
@@ -34,12 +29,8 @@ export interface PlanResult {
 /** Plans every workspace under the paths. Never writes. Throws `UserError` on bad input. */
 export function plan(paths: string | readonly string[], options: Options = {}): PlanResult {
   const cwd = options.cwd ?? process.cwd();
-  const p = planPaths(typeof paths === 'string' ? [paths] : paths, {
-    to: options.to,
-    exact: options.exact === true,
-    lift: options.lift !== false,
-    allKeys: options.allKeys === true,
-  });
+  const { cwd: _cwd, ...request } = options;
+  const p = planPaths(typeof paths === 'string' ? [paths] : paths, { data: currentReleaseData().data, ...request });
   const base = diffBase(p.files, cwd);
   return { report: buildReport(p, 'dry-run' satisfies Mode, unifiedDiff(p.files, base), cwd, base), plan: p };
 }
@@ -50,6 +41,8 @@ export function apply(result: PlanResult): void {
 }
 
 export { UserError, formatUserError } from './errors.js';
+export { doctor, doctorExitCode, formatDoctor, toJson as doctorJson } from './doctor/index.js';
+export type { DoctorReport, DoctorOptions } from './doctor/index.js';
 export type { Report, RootReport, FileReport, EditReport, FindingReport, Mode } from './output/report.js';
-export type { Plan, FilePlan } from './pipeline.js';
+export type { Plan, FilePlan, PlanRequest } from './pipeline.js';
 export type { Target, Finding, Change, ChangeReason } from './plan/types.js';

@@ -1,0 +1,109 @@
+/**
+ * Drift: members asking for different releases, a lock that breaks the family's own pins, a stale lock.
+ */
+import semver from 'semver';
+import { familyCrate } from '../family/crates.js';
+import { satisfies, type RootContext } from './context.js';
+import type { Ask, DriftFinding } from './types.js';
+
+export function driftFindings(ctx: RootContext): DriftFinding[] {
+  return [...releaseDrift(ctx), ...lockstepDrift(ctx), ...staleLock(ctx)];
+}
+
+/** Registry requirements whose lowest admitted versions belong to different releases. */
+function releaseDrift(ctx: RootContext): DriftFinding[] {
+  const byRelease = new Map<string, Ask[]>();
+  for (const { ask } of ctx.asks) {
+    if (ask.source !== 'registry' || ask.release === null) continue;
+    byRelease.set(ask.release, [...(byRelease.get(ask.release) ?? []), ask]);
+  }
+  if (byRelease.size < 2) return [];
+  const releases = [...byRelease.keys()].sort(semver.rcompare).map((release) => ({ release, asks: byRelease.get(release)! }));
+  return [{ kind: 'releases', level: 'warning', message: `members ask for ${releases.length} releases of the wasmtime family: ${releases.map((r) => r.release).join(', ')}`, releases }];
+}
+
+/**
+ * Crates the family pins with `=` (wasmtime-release-history.md, "Lockstep facts": since 0.31.0, the internal
+ * crates, environ, pulley, winch, the wiggle chain and wasi-common). Everything else inside the family is a caret
+ * requirement on the release's own version.
+ */
+const EXACT_PINNED: ReadonlySet<string> = new Set([
+  'wasmtime-environ',
+  'wasmtime-cache',
+  'wasmtime-cranelift',
+  'wasmtime-fiber',
+  'wasmtime-component-macro',
+  'wasmtime-component-util',
+  'wasmtime-runtime',
+  'wasmtime-jit',
+  'wasmtime-types',
+  'pulley-interpreter',
+  'pulley-macros',
+  'winch-codegen',
+  'wiggle',
+  'wiggle-macro',
+  'wiggle-generate',
+  'wasi-common',
+  'wasi-cap-std-sync',
+  'wasi-tokio',
+]);
+const EXACT_PINS_FROM = '0.31.0';
+
+/** A locked family crate whose locked family dependency is not what its release requires. */
+function lockstepDrift(ctx: RootContext): DriftFinding[] {
+  const lock = ctx.lock;
+  if (!lock) return [];
+  const out: DriftFinding[] = [];
+  for (const p of lock.packages) {
+    // A path package's requirements are in its own manifest (a member's asks are checked as such); a local crate
+    // may even just share a family name (preview2-prototyping's wasi-common 0.0.0).
+    const release = familyCrate(p.name) && p.kind !== 'path' ? ctx.releases.releaseOf(p.name, p.version) : undefined;
+    if (release === undefined) continue;
+    for (const q of new Set(p.deps)) {
+      const dep = lock.packages[q]!;
+      if (!familyCrate(dep.name)) continue;
+      const expected = ctx.releases.versionAt(dep.name, release);
+      if (expected === undefined) continue;
+      const exact = EXACT_PINNED.has(dep.name) && !semver.lt(release, EXACT_PINS_FROM);
+      const req = exact ? `=${expected}` : `^${expected}`;
+      if (exact ? dep.version === expected : satisfies(dep.version, req)) continue;
+      out.push({
+        kind: 'lockstep',
+        level: 'warning',
+        file: lock.file,
+        ...(p.line !== null ? { line: p.line, column: p.column! } : {}),
+        message: `${p.name} ${p.version} requires ${dep.name} ${req}, but the lock has ${dep.name} ${dep.version} (a bad merge or a hand edit?): the next cargo build re-resolves it, and --locked fails`,
+        crate: p.name,
+        version: p.version,
+        dependency: dep.name,
+        dependencyVersion: dep.version,
+        expected,
+      });
+    }
+  }
+  return out;
+}
+
+/** A member's registry requirement that no locked version of the crate meets. */
+function staleLock(ctx: RootContext): DriftFinding[] {
+  const lock = ctx.lock;
+  if (!lock) return [];
+  const out: DriftFinding[] = [];
+  for (const { ask, requirement } of ctx.asks) {
+    if (ask.source !== 'registry' || !requirement || requirement.comparators.length === 0) continue;
+    const locked = lock.packages.filter((p) => p.name === ask.crate).map((p) => p.version);
+    if (locked.some((v) => satisfies(v, requirement.npmRange))) continue;
+    const has = locked.length === 0 ? `the lock has no ${ask.crate}` : `the lock has ${ask.crate} ${locked.join(', ')}`;
+    out.push({
+      kind: 'stale-lock',
+      level: 'warning',
+      file: ask.file,
+      line: ask.line,
+      column: ask.column,
+      message: `stale Cargo.lock: \`${ask.key}\` of ${ask.member} asks for ${ask.crate} "${ask.requirement}", but ${has}: the next cargo build re-resolves it, and --locked fails`,
+      ask,
+      locked,
+    });
+  }
+  return out;
+}
