@@ -19,7 +19,7 @@ export interface Manifest {
   readonly ast: AST.TOMLProgram;
   /** The plain value of the document. */
   readonly value: TomlTable;
-  /** Whether the input is strict TOML 1.0 (older cargo toolchains read nothing else). */
+  /** Whether the input is strict TOML 1.0 (older cargo toolchains read nothing else); computed on first use. */
   readonly toml10: boolean;
 }
 
@@ -43,6 +43,7 @@ export function parseManifest(file: string, bytes: Buffer): Manifest {
   const bom = decoded.charCodeAt(0) === 0xfeff;
   const text = bom ? decoded.slice(1) : decoded;
   const ast = parseToml(file, text);
+  let toml10: boolean | undefined;
   return {
     path: file,
     bytes,
@@ -51,7 +52,10 @@ export function parseManifest(file: string, bytes: Buffer): Manifest {
     eol: dominantEol(text),
     ast,
     value: getStaticTOMLValue(ast) as TomlTable,
-    toml10: isToml10(text),
+    // A second full parse: only the manifests that change ever need to know.
+    get toml10() {
+      return (toml10 ??= isToml10(text));
+    },
   };
 }
 
