@@ -90,33 +90,41 @@ function decodeUtf8(file: string, bytes: Buffer): string {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    const before = bytes.subarray(0, at).toString('utf8');
-    const lines = before.split('\n');
+    const lines = bytes.subarray(0, at).toString('utf8').split('\n');
     throw new UserError('invalid UTF-8: a manifest must be UTF-8 text', {
       file,
       line: lines.length,
-      column: (lines.at(-1)?.length ?? 0) + 1,
+      // Columns count characters, as cargo's do.
+      column: [...(lines.at(-1) ?? '')].length + 1,
     });
   }
 }
 
-/** Offset of the first byte that does not start a valid UTF-8 sequence. */
+/** Offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629, as TextDecoder reads it). */
 function firstInvalidUtf8(bytes: Buffer): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = bytes.length;
-  // Binary search on the longest valid prefix (a prefix may end inside a sequence, so back off 3 bytes).
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      decoder.decode();
-      lo = mid;
-    } catch {
-      hi = mid - 1;
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i]!;
+    // Lead byte -> number of continuation bytes, and the range the first continuation byte must fall in
+    // (this excludes overlong forms, UTF-16 surrogates and code points above U+10FFFF).
+    const [n, lo, hi] =
+      c < 0x80 ? [0, 0x80, 0xbf]
+      : c >= 0xc2 && c <= 0xdf ? [1, 0x80, 0xbf]
+      : c === 0xe0 ? [2, 0xa0, 0xbf]
+      : c === 0xed ? [2, 0x80, 0x9f]
+      : c >= 0xe1 && c <= 0xef ? [2, 0x80, 0xbf]
+      : c === 0xf0 ? [3, 0x90, 0xbf]
+      : c >= 0xf1 && c <= 0xf3 ? [3, 0x80, 0xbf]
+      : c === 0xf4 ? [3, 0x80, 0x8f]
+      : [-1, 0, 0];
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const b = bytes[i + k];
+      if (b === undefined || b < (k === 1 ? lo : 0x80) || b > (k === 1 ? hi : 0xbf)) return i;
     }
+    i += n + 1;
   }
-  return lo;
+  return bytes.length;
 }
 
 function dominantEol(text: string): Eol {
