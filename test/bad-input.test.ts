@@ -79,17 +79,17 @@ test('invalid TOML in one member of many: file:line:col, nothing written', () =>
 
 test('duplicate keys in a dependency table: file:line:col of the second key', () => {
   const dir = writeFiles(tempDir('dup-key'), { ...GOOD, 'c/Cargo.toml': pkg('c', 'wasmtime = "25.0.0"\nserde = "1"\nwasmtime = "26.0.1"\n') });
-  assertRejected(dir, /^error: c\/Cargo\.toml:9:1: invalid TOML: .*(duplicate|multiple times|wasmtime)/i);
+  assertRejected(dir, /^error: c\/Cargo\.toml:9:1: invalid TOML: duplicate key `wasmtime`$/m);
 });
 
 test('a duplicate key inside an inline table: file:line:col', () => {
   const dir = writeFiles(tempDir('dup-inline'), { ...GOOD, 'c/Cargo.toml': pkg('c', 'wasmtime = { version = "25.0.0", version = "26.0.1" }\n') });
-  assertRejected(dir, /^error: c\/Cargo\.toml:7:\d+: invalid TOML: /);
+  assertRejected(dir, /^error: c\/Cargo\.toml:7:\d+: invalid TOML: duplicate key `version`$/m);
 });
 
 test('table redefinition ([dependencies] twice): file:line:col of the second header', () => {
   const dir = writeFiles(tempDir('table-twice'), { ...GOOD, 'b/Cargo.toml': `${pkg('b')}\n[dependencies]\nserde = "1"\n` });
-  assertRejected(dir, /^error: b\/Cargo\.toml:9:\d+: invalid TOML: /);
+  assertRejected(dir, /^error: b\/Cargo\.toml:9:\d+: invalid TOML: duplicate key `dependencies`$/m);
 });
 
 test('a key defined by dotted keys and then as a [dependencies.wasmtime] table: file:line:col', () => {

@@ -64,9 +64,12 @@ export function parseToml(file: string, text: string): AST.TOMLProgram {
   try {
     return parseTOML(text, { tomlVersion: '1.1', filePath: file });
   } catch (e) {
-    const err = e as { message?: string; lineNumber?: number; column?: number };
+    const err = e as { message?: string; lineNumber?: number; column?: number; index?: number };
     if (typeof err.lineNumber === 'number') {
-      throw new UserError(`invalid TOML: ${lowerFirst(err.message ?? 'parse error')}`, {
+      // The parser does not say which key; cargo does (`duplicate key \`wasmtime\``), so read it off the text.
+      const key = /multiple times/.test(err.message ?? '') && typeof err.index === 'number' ? /^[^\s=\].]+/.exec(text.slice(err.index))?.[0] : undefined;
+      const what = key !== undefined ? `duplicate key \`${key.replace(/^["']|["']$/g, '')}\`` : lowerFirst(err.message ?? 'parse error');
+      throw new UserError(`invalid TOML: ${what}`, {
         file,
         line: err.lineNumber,
         column: (err.column ?? 0) + 1,
