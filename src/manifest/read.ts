@@ -44,7 +44,7 @@ export function parseManifest(file: string, bytes: Buffer): Manifest {
   const text = bom ? decoded.slice(1) : decoded;
   const ast = parseToml(file, text);
   // Edits read the text itself between nodes; the token and comment lists are never used, and on a monorepo of
-  // thousands of manifests they are most of the memory held until planning ends.
+  // thousands of manifests they are about a fifth of the memory held until planning ends.
   ast.tokens.length = 0;
   ast.comments.length = 0;
   let toml10: boolean | undefined;
