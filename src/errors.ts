@@ -26,8 +26,8 @@ export function formatUserError(err: UserError, cwd: string = process.cwd()): st
   return `error: ${formatLocation(err.location, cwd)}${err.message}`;
 }
 
-export function formatLocation(loc: SourceLocation | undefined, cwd: string = process.cwd()): string {
-  if (!loc) return '';
+export function formatLocation(loc: Partial<SourceLocation> | undefined, cwd: string = process.cwd()): string {
+  if (loc?.file === undefined) return '';
   let s = displayPath(loc.file, cwd);
   if (loc.line !== undefined) {
     s += `:${loc.line}`;

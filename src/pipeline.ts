@@ -48,7 +48,7 @@ export interface PlanRequest {
   readonly allowYanked?: boolean;
   /** Plan the roots that have no error even when others do (their errors are collected in `Plan.errors`). */
   readonly keepGoing?: boolean;
-  /** The release data to plan with (default: the embedded data, overlaid with the user cache when newer). */
+  /** The release data to plan with (default: the embedded data; the CLI and the API pass it overlaid with the user cache). */
   readonly data?: ReleaseData;
 }
 

@@ -4,7 +4,7 @@ import type { DependencyEntry, EntryField } from '../manifest/dependencies.js';
 import type { TomlTable } from '../manifest/read.js';
 import type { RemoveEntry, RewriteEntry } from '../plan/types.js';
 import { insertLinesAfter, mergeRemovals, ownLines, removeRuns } from './lines.js';
-import { indentAt, lineStart, nextLineStart, type Splice } from './splice.js';
+import { indentAt, lineStart, type Splice } from './splice.js';
 import { formatKey, formatString, formatValue, type WritableValue } from './toml-text.js';
 
 export function rewriteSplices(change: RewriteEntry): Splice[] {

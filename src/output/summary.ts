@@ -12,7 +12,7 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
   const out: string[] = [];
   const finding = (f: Finding): string => {
     const label = f.level === 'warning' ? style.yellow('warning') : style.cyan('note');
-    return `  ${label}: ${f.file === undefined ? "" : formatLocation({ ...f, file: f.file }, cwd)}${f.message}`;
+    return `  ${label}: ${formatLocation(f, cwd)}${f.message}`;
   };
   for (const f of plan.findings) out.push(finding(f).trimStart());
 

@@ -7,7 +7,7 @@ import type { Manifest } from '../manifest/read.js';
 import type { Changes } from './changes.js';
 import { migrateFeatures, ruleVersion, type AppliedRule, type FeatureMove } from './migrate-features.js';
 import type { Finding, MigrationNote } from './types.js';
-import { featuresOf, ownDefaultFeatures, withFeatures } from './values.js';
+import { featuresOf, usesDefaultFeatures, withFeatures } from './values.js';
 
 /** What the feature pass needs to know about one root. */
 export interface FeatureContext {
@@ -48,8 +48,7 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
   const planned = changes.valueOf(e);
   const own = featuresOf(planned);
   const ws = e.source === 'inherited' ? ctx.wsByKey.get(e.key) : undefined;
-  const wsDf = ws ? ownDefaultFeatures(ws.value) : undefined;
-  const usesDefaults = e.source === 'inherited' ? (wsDf === false ? ownDefaultFeatures(planned) ?? false : true) : ownDefaultFeatures(planned) !== false;
+  const usesDefaults = e.source === 'inherited' ? usesDefaultFeatures(planned, ws?.value ?? {}) : usesDefaultFeatures(planned);
   const from = ctx.fromOf(e);
   let features = own;
   let applied: readonly AppliedRule[] = [];

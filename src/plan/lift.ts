@@ -4,7 +4,7 @@ import type { Manifest, TomlTable } from '../manifest/read.js';
 import { requirementText, type Candidate } from './target.js';
 import type { Changes } from './changes.js';
 import type { ChangeReason, EntryValue } from './types.js';
-import { featuresOf, ownDefaultFeatures, sameText, setDefaultFeatures, withVersion } from './values.js';
+import { featuresOf, ownDefaultFeatures, sameText, setDefaultFeatures, usesDefaultFeatures, withVersion } from './values.js';
 import { sameKey } from './util.js';
 
 /**
@@ -72,11 +72,11 @@ export function planLift(
 ): void {
   const wsDf = ws ? ownDefaultFeatures(ws.value) : undefined;
   const inheriting = memberEntries.filter((e) => e.source === 'inherited' && e.key === key);
-  // What each member gets today: a member's own `false` only counts when the workspace entry also says false.
-  const inheritedUsesDefaults = (e: DependencyEntry): boolean => (wsDf === false ? ownDefaultFeatures(e.value) ?? false : true);
+  // What each inheriting member gets today.
+  const inheritedUsesDefaults = (e: DependencyEntry): boolean => usesDefaultFeatures(e.value, ws?.value ?? {});
   // A lifted entry may already carry planned changes (a crate migration merged a feature into it).
   const planned = (e: DependencyEntry): EntryValue => changes.valueOf(e);
-  const liftedUsesDefaults = (c: Candidate): boolean => ownDefaultFeatures(planned(c.entry)) !== false;
+  const liftedUsesDefaults = (c: Candidate): boolean => usesDefaultFeatures(planned(c.entry));
   const anyOff = liftable.some((c) => !liftedUsesDefaults(c)) || inheriting.some((e) => !inheritedUsesDefaults(e));
   const finalWsDf = anyOff ? false : wsDf;
 

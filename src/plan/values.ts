@@ -9,6 +9,15 @@ export function ownDefaultFeatures(value: EntryValue): boolean | undefined {
   return typeof v === 'boolean' ? v : undefined;
 }
 
+/**
+ * Whether an entry builds with its crate's default features, as cargo decides (cargo-rules.md section 2): an
+ * inheriting member's own `false` only counts when the workspace entry it inherits also says false.
+ */
+export function usesDefaultFeatures(own: EntryValue, inheritedFrom?: EntryValue): boolean {
+  if (inheritedFrom === undefined) return ownDefaultFeatures(own) !== false;
+  return ownDefaultFeatures(inheritedFrom) === false ? (ownDefaultFeatures(own) ?? false) : true;
+}
+
 export function featuresOf(value: EntryValue): string[] {
   if (typeof value === 'string' || !Array.isArray(value.features)) return [];
   return value.features.filter((f): f is string => typeof f === 'string');
