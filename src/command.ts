@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import semver from 'semver';
+import * as semver from './semver.js';
 import { formatUserError, UserError } from './errors.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
@@ -14,8 +14,6 @@ import { defaultCacheDir, refreshIndex, type RefreshResult } from './family/regi
 import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
 import { writeAll } from './output/write.js';
-import { formatLockUpdates, lockUpdates, runLockUpdates } from './output/lock-update.js';
-import { doctor, doctorExitCode, formatDoctor, toJson as doctorJson } from './doctor/index.js';
 
 const USAGE = `Usage: wasmtime-align [options] [paths...]
        wasmtime-align doctor [--json] [paths...]
@@ -154,6 +152,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
   }
   if (mode === 'write') {
+    // Loaded only here (as doctor is below): a dry run, the common case, starts faster without them.
+    const { formatLockUpdates, lockUpdates, runLockUpdates } = await import('./output/lock-update.js');
     const updates = lockUpdates(plan, io.cwd);
     if (updates.length > 0 && o['update-lock']) return runLockUpdates(updates, io.cwd, (t) => io.stderr.write(t));
     if (updates.length > 0) io.stderr.write(`${style.cyan('note')}: Cargo.lock no longer matches; refresh it with:\n${formatLockUpdates(updates)}`);
@@ -162,7 +162,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** `doctor`: the offline diagnosis; 0 clean, 1 found something, 2 error. */
-function runDoctor(paths: readonly string[], json: boolean, io: Io, style: Style): number {
+async function runDoctor(paths: readonly string[], json: boolean, io: Io, style: Style): Promise<number> {
+  const { doctor, doctorExitCode, formatDoctor, toJson: doctorJson } = await import('./doctor/index.js');
   try {
     const report = doctor(paths.length > 0 ? paths : ['.'], { data: currentReleaseData({ cacheDir: defaultCacheDir(io.env) }).data });
     if (json) io.stdout.write(`${JSON.stringify(doctorJson(report, io.cwd), null, 2)}\n`);

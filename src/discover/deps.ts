@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import type { Manifest, TomlTable } from '../manifest/read.js';
+import { packageDependencyTables } from '../manifest/dependencies.js';
+import type { Manifest } from '../manifest/read.js';
 import { isTable } from './config.js';
 
 /** A dependency that cargo loads from a local directory. */
@@ -11,32 +12,15 @@ export interface PathDep {
   readonly keyPath: readonly string[];
 }
 
-const KINDS = ['dependencies', 'dev-dependencies', 'dev_dependencies', 'build-dependencies', 'build_dependencies'];
-
 /**
  * Every path dependency of `m`, in all kinds and `[target.<cfg>]` tables.
  * `{ workspace = true }` entries take the `path` of `[workspace.dependencies]` in `root`, relative to the root.
  */
 export function pathDeps(m: Manifest, root: Manifest): PathDep[] {
-  const tables: [readonly string[], TomlTable][] = [];
-  for (const kind of KINDS) {
-    const t = m.value[kind];
-    if (isTable(t)) tables.push([[kind], t]);
-  }
-  const targets = m.value['target'];
-  if (isTable(targets)) {
-    for (const [cfg, target] of Object.entries(targets)) {
-      if (!isTable(target)) continue;
-      for (const kind of KINDS) {
-        const t = target[kind];
-        if (isTable(t)) tables.push([['target', cfg, kind], t]);
-      }
-    }
-  }
   const ws = root.value['workspace'];
   const wsDeps = isTable(ws) && isTable(ws['dependencies']) ? ws['dependencies'] : {};
   const deps: PathDep[] = [];
-  for (const [at, table] of tables) {
+  for (const { at, table } of packageDependencyTables(m.value)) {
     for (const [name, spec] of Object.entries(table)) {
       if (!isTable(spec)) continue;
       const keyPath = [...at, name];

@@ -48,6 +48,7 @@ export function discover(paths: readonly string[], opts: { keepGoing?: boolean }
     }
   };
   const files = [...new Set(paths.flatMap((p) => attempt(() => scanPath(p)) ?? []))].sort(byString);
+  model.knownFiles(files);
   const roots = new Map<string, Root>();
   const warnings: DiscoveryWarning[] = [];
   for (const file of files) {
@@ -71,19 +72,19 @@ function classify(model: CargoModel, file: string): Root | DiscoveryWarning {
     // Only a root that excludes itself gets here without a package; cargo sees no package in it.
     return hasPackage(m) ? { kind: 'standalone', manifest: m } : { file, message: 'is a virtual workspace that excludes itself; cargo sees no package in it, so it was left alone' };
   }
-  const where = displayPath(rootFile);
+  const where = () => displayPath(rootFile);
   // Only a `package.workspace` pointer can name a missing or non-root manifest.
   if (!model.fileExists(rootFile)) {
-    return { file, message: `\`package.workspace\` points to ${where}, which does not exist; cargo rejects it, so it was left alone` };
+    return { file, message: `\`package.workspace\` points to ${where()}, which does not exist; cargo rejects it, so it was left alone` };
   }
   if (model.config(rootFile).kind !== 'root') {
-    return { file, message: `\`package.workspace\` points to ${where}, which has no [workspace]; cargo rejects it, so it was left alone` };
+    return { file, message: `\`package.workspace\` points to ${where()}, which has no [workspace]; cargo rejects it, so it was left alone` };
   }
   const ws = model.workspace(rootFile);
   if (rootFile !== file && !ws.memberPaths.has(file)) {
     return {
       file,
-      message: `not a member of the workspace at ${where}, and cargo rejects it ("current package believes it's in a workspace when it's not"), so it was left alone`,
+      message: `not a member of the workspace at ${where()}, and cargo rejects it ("current package believes it's in a workspace when it's not"), so it was left alone`,
     };
   }
   return { kind: 'workspace', manifest: ws.manifest, members: ws.members };

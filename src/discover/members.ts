@@ -38,6 +38,7 @@ function expand(pattern: string): string[] {
   const rest = parts.slice(firstGlob).join('/');
   const found = isDir(cwd)
     ? fg.sync(rest, {
+        objectMode: true,
         cwd,
         dot: true,
         onlyFiles: false,
@@ -50,6 +51,9 @@ function expand(pattern: string): string[] {
       })
     : [];
   if (found.length === 0) return [path.resolve(pattern)];
-  // Files matched by a glob (README.md, .DS_Store) are skipped, symlinked directories kept.
-  return found.map((f) => path.resolve(cwd, f)).filter(isDir);
+  // Files matched by a glob (README.md, .DS_Store) are skipped, symlinked directories kept. Entries read through
+  // a followed link already describe its target, so only links left unfollowed (under `**`) need a stat.
+  return found
+    .filter((f) => f.dirent.isDirectory() || (f.dirent.isSymbolicLink() && isDir(path.resolve(cwd, f.path))))
+    .map((f) => path.resolve(cwd, f.path));
 }

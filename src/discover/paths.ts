@@ -28,7 +28,8 @@ export function manifestIn(dir: string): string {
 /** Cargo's `Path::exists` / `is_dir` follow symlinks. */
 export function statFollow(p: string): fs.Stats | undefined {
   try {
-    return fs.statSync(p);
+    // A missing file is the common answer; not throwing for it saves building an exception each time.
+    return fs.statSync(p, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

@@ -37,6 +37,11 @@ export class CargoModel {
     return m;
   }
 
+  /** Records files known to exist (the scan found them), so no stat is spent on them again. */
+  knownFiles(files: Iterable<string>): void {
+    for (const f of files) this.exists.set(f, true);
+  }
+
   fileExists(file: string): boolean {
     let e = this.exists.get(file);
     if (e === undefined) {

@@ -3,7 +3,7 @@
  * are the members (path packages named like a member; cargo rejects two members with one name).
  */
 import * as path from 'node:path';
-import semver from 'semver';
+import * as semver from '../semver.js';
 import type { Root } from '../discover/index.js';
 import { familyCrate } from '../family/crates.js';
 import type { ReleaseData } from '../family/release-data.js';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { dependencyEntries } from '../manifest/dependencies.js';
 import { readManifest } from '../manifest/read.js';
 import { parseRequirement } from '../manifest/requirement.js';

@@ -1,7 +1,7 @@
 /**
  * Drift: members asking for different releases, a lock that breaks the family's own pins, a stale lock.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { familyCrate } from '../family/crates.js';
 import { satisfies, type RootContext } from './context.js';
 import type { Ask, DriftFinding } from './types.js';

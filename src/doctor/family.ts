@@ -2,7 +2,7 @@
  * The family in the lock: `cargo tree | grep wasmtime`, and for a crate locked at several versions
  * `cargo tree -i crate@version` for each, cut at the members and naming who holds each version.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { familyCrate } from '../family/crates.js';
 import { isMemberNode, isProjectPackage, satisfies, type RootContext } from './context.js';
 import type { LockPackage } from './lock.js';

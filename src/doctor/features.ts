@@ -2,7 +2,7 @@
  * Features the members request (entries, inherited workspace entries, `[features]` references) that the locked
  * release of the crate does not have.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import type { AST } from 'toml-eslint-parser';
 import type { CrateRelease, FeatureRule } from '../family/release-data.js';
 import { dependencyEntries, lookup } from '../manifest/dependencies.js';

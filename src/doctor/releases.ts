@@ -3,7 +3,7 @@
  * own release; companions (cranelift, pulley, winch) are mapped through the release data, so that
  * `cranelift-codegen 0.123.2` and `wasmtime 36.0.2` are recognised as one release.
  */
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { familyCrate } from '../family/crates.js';
 import type { ReleaseData } from '../family/release-data.js';
 

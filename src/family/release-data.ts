@@ -6,7 +6,7 @@
  * versions repeat the feature sets of their neighbours.
  */
 import * as fs from 'node:fs';
-import semver from 'semver';
+import * as semver from '../semver.js';
 import type { IndexRelease } from './index-lines.js';
 
 // ---------------------------------------------------------------------------------------------------------------

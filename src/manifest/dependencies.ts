@@ -73,6 +73,33 @@ const DEP_TABLES: Readonly<Record<string, DepKind>> = {
   build_dependencies: 'build',
 };
 
+/**
+ * A package's dependency tables as plain values, `[target.<cfg>.*]` ones included, found without the syntax tree
+ * (discovery and the family check read every member this way).
+ */
+export function packageDependencyTables(value: TomlTable): { readonly at: readonly string[]; readonly table: TomlTable }[] {
+  const out: { at: string[]; table: TomlTable }[] = [];
+  for (const kind of Object.keys(DEP_TABLES)) {
+    const t = value[kind];
+    if (isPlainTable(t)) out.push({ at: [kind], table: t });
+  }
+  const targets = value['target'];
+  if (isPlainTable(targets)) {
+    for (const [cfg, target] of Object.entries(targets)) {
+      if (!isPlainTable(target)) continue;
+      for (const kind of Object.keys(DEP_TABLES)) {
+        const t = target[kind];
+        if (isPlainTable(t)) out.push({ at: ['target', cfg, kind], table: t });
+      }
+    }
+  }
+  return out;
+}
+
+function isPlainTable(v: unknown): v is TomlTable {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
 /** The name of a key segment as TOML reads it (quotes resolved). */
 export function keyName(k: AST.TOMLBare | AST.TOMLQuoted): string {
   return k.type === 'TOMLBare' ? k.name : k.value;

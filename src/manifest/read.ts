@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { parseTOML, getStaticTOMLValue, type AST } from 'toml-eslint-parser';
 import TOML from '@ltd/j-toml';
 import { UserError } from '../errors.js';
+import { quickValue } from './quick-value.js';
 
 export type Eol = '\n' | '\r\n';
 
@@ -16,6 +17,7 @@ export interface Manifest {
   readonly bom: boolean;
   /** The file's dominant line ending; new lines are written with it. */
   readonly eol: Eol;
+  /** Built on first use (see parseManifest). */
   readonly ast: AST.TOMLProgram;
   /** The plain value of the document. */
   readonly value: TomlTable;
@@ -42,11 +44,11 @@ export function parseManifest(file: string, bytes: Buffer): Manifest {
   const decoded = decodeUtf8(file, bytes);
   const bom = decoded.charCodeAt(0) === 0xfeff;
   const text = bom ? decoded.slice(1) : decoded;
-  const ast = parseToml(file, text);
-  // Edits read the text itself between nodes; the token and comment lists are never used, and on a monorepo of
-  // thousands of manifests they are about a fifth of the memory held until planning ends.
-  ast.tokens.length = 0;
-  ast.comments.length = 0;
+  // Most manifests of a monorepo are only read, never edited: their value comes from the quick reader, and the
+  // syntax tree is built the first time something asks for it. Anything the quick reader does not take (including
+  // every error) goes to the full parser at once, so errors keep their exact positions.
+  const quick = quickValue(text);
+  let ast = quick === undefined ? syntaxTree(file, text) : undefined;
   let toml10: boolean | undefined;
   return {
     path: file,
@@ -54,13 +56,24 @@ export function parseManifest(file: string, bytes: Buffer): Manifest {
     text,
     bom,
     eol: dominantEol(text),
-    ast,
-    value: getStaticTOMLValue(ast) as TomlTable,
-    // A second full parse: only the manifests that change ever need to know.
+    get ast() {
+      return (ast ??= syntaxTree(file, text));
+    },
+    value: quick ?? (getStaticTOMLValue(ast!) as TomlTable),
+    // The quick reader takes only TOML 1.0; otherwise a second full parse, which only changed manifests need.
     get toml10() {
-      return (toml10 ??= isToml10(text));
+      return (toml10 ??= quick !== undefined || isToml10(text));
     },
   };
+}
+
+function syntaxTree(file: string, text: string): AST.TOMLProgram {
+  const ast = parseToml(file, text);
+  // Edits read the text itself between nodes; the token and comment lists are never used, and on a monorepo of
+  // thousands of manifests they are about a fifth of the memory held until planning ends.
+  ast.tokens.length = 0;
+  ast.comments.length = 0;
+  return ast;
 }
 
 /** Parses as cargo does (TOML 1.1, which cargo 1.95 accepts); a syntax error carries its line and column. */

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 
 /**
  * Cargo version requirements (`"26.0.1"`, `"=46.0.1"`, `"~26.0"`, `">=26, <28"`, `"8"`), read the way cargo

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import type { CrateRule, ReleaseData } from '../family/release-data.js';
 
 /** What a crate that cannot follow wasmtime to a release became, and whether this tool can do it for you. */

@@ -74,9 +74,11 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
 
 /** `[features]` items naming a family dependency's feature: `"wasmtime/jitdump"`, `"wt?/vtune"`. */
 function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], changes: Changes, ctx: FeatureContext, out: FeatureOutcome): void {
+  const byKey = new Map(entries.filter((e) => e.manifest === m && e.table.scope === 'package').map((e) => [e.key, e]));
+  // Without a family entry nothing in [features] can name one (and the syntax tree need not be built).
+  if (byKey.size === 0) return;
   const table = m.ast.body[0]!.body.find((n): n is AST.TOMLTable => n.type === 'TOMLTable' && n.resolvedKey.length === 1 && n.resolvedKey[0] === 'features');
   if (!table) return;
-  const byKey = new Map(entries.filter((e) => e.manifest === m && e.table.scope === 'package').map((e) => [e.key, e]));
   for (const kv of table.body) {
     if (kv.key.keys.length !== 1 || kv.value.type !== 'TOMLArray') continue;
     const name = keyName(kv.key.keys[0]!);

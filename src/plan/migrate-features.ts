@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import type { FeatureRule, ReleaseData } from '../family/release-data.js';
 
 /** One migration rule that changed (or concerns) an entry's features, for the summary and the JSON report. */

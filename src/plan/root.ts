@@ -1,14 +1,15 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
 import { familyCrate } from '../family/crates.js';
-import { dependencyEntries, tableLabel, type DependencyEntry } from '../manifest/dependencies.js';
+import { dependencyEntries, lookup, tableLabel, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation } from '../manifest/locate.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, sameRequirement } from '../manifest/requirement.js';
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
+import { mayUseFamily } from './family-use.js';
 import { migrateRootFeatures } from './features.js';
 import { addBlockerOf, isLiftable, planLift } from './lift.js';
 import { candidateOf, chooseTarget, requirementText, type Candidate } from './target.js';
@@ -38,7 +39,9 @@ export interface PlanOptions {
 export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): RootPlan {
   const manifests = root.kind === 'workspace' ? uniqueManifests([root.manifest, ...root.members]) : [root.manifest];
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
-  const entries = manifests.flatMap((m) => dependencyEntries(m));
+  const rootWsDeps = lookup(root.manifest.value, ['workspace', 'dependencies']);
+  const wsDeps = typeof rootWsDeps === 'object' && rootWsDeps !== null ? (rootWsDeps as TomlTable) : {};
+  const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps)).flatMap((m) => dependencyEntries(m));
   const wsByKey = new Map<string, DependencyEntry>();
   for (const e of entries) {
     if (e.table.scope === 'workspace' && e.manifest === root.manifest) wsByKey.set(e.key, e);

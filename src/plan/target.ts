@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { UserError } from '../errors.js';
 import type { DependencyEntry } from '../manifest/dependencies.js';
 import { floorVersion, parseRequirement, simpleOperator, type Requirement } from '../manifest/requirement.js';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { getStaticTOMLValue, type AST } from 'toml-eslint-parser';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
@@ -25,10 +25,12 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
   if (msrv !== undefined) {
     for (const m of manifests) {
       for (const path of [['package', 'rust-version'], ['workspace', 'package', 'rust-version']]) {
+        // The value first: only a field that is too low needs the syntax tree.
+        const text = lookup(m.value, path);
+        const have = typeof text === 'string' ? rustVersion(text) : undefined;
+        if (!have || semver.gte(have, msrv)) continue;
         const node = stringNode(m, path);
         if (!node) continue;
-        const have = typeof node.value === 'string' ? rustVersion(node.value) : undefined;
-        if (!have || semver.gte(have, msrv)) continue;
         const loc = nodeLocation(m, node);
         if (bump) {
           changes.push({ kind: 'string', manifest: m, path, node, after: msrvText!, reasons: ['rust-version'] });

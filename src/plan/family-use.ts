@@ -1,0 +1,27 @@
+import { familyCrate } from '../family/crates.js';
+import { packageDependencyTables } from '../manifest/dependencies.js';
+import type { Manifest, TomlTable } from '../manifest/read.js';
+
+/**
+ * Whether a member may hold a dependency entry the plan reads: one naming a family crate by key or by `package`,
+ * or one inheriting a workspace entry that names one or that the root lacks. Read from the plain value, so that
+ * on a monorepo the many members that cannot matter are never given a syntax tree. Errs towards yes: a yes only
+ * costs the full parse.
+ */
+export function mayUseFamily(member: Manifest, rootWorkspaceDeps: TomlTable): boolean {
+  for (const { table } of packageDependencyTables(member.value)) {
+    for (const [key, spec] of Object.entries(table)) {
+      if (familyCrate(key)) return true;
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) continue;
+      const pkg = (spec as TomlTable)['package'];
+      if (typeof pkg === 'string' && familyCrate(pkg)) return true;
+      if ((spec as TomlTable)['workspace'] === true) {
+        const inherited = Object.prototype.hasOwnProperty.call(rootWorkspaceDeps, key) ? rootWorkspaceDeps[key] : undefined;
+        if (inherited === undefined) return true;
+        const inheritedPkg = typeof inherited === 'object' && inherited !== null ? (inherited as TomlTable)['package'] : undefined;
+        if (typeof inheritedPkg === 'string' && familyCrate(inheritedPkg)) return true;
+      }
+    }
+  }
+  return false;
+}
