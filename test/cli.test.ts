@@ -656,6 +656,22 @@ test('output paths are relative to the cwd; git apply of the diff equals --write
 
 // ---------- 9. several paths ----------
 
+test('the summary names the first ten manifests that change and counts the rest (the diff names them all)', () => {
+  const names = Array.from({ length: 12 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+  const dir = tempDir('many');
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n');
+  for (const n of names) {
+    fs.mkdirSync(path.join(dir, 'crates', n, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'crates', n, 'src', 'lib.rs'), '');
+    fs.writeFileSync(path.join(dir, 'crates', n, 'Cargo.toml'), `[package]\nname = "${n}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nwasmtime = "26.0.1"\n`);
+  }
+  const r = runCli([], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const shown = ['Cargo.toml', ...names.slice(0, 9).map((n) => `crates/${n}/Cargo.toml`)];
+  assert.ok(r.stderr.includes(`  13 manifests to change: ${shown.join(', ')} and 3 more\n`), r.stderr);
+  for (const n of names) assert.ok(r.stdout.includes(`diff --git a/crates/${n}/Cargo.toml`), n);
+});
+
 test('several paths: both workspaces planned, in a deterministic order, identical on a second run', () => {
   const parent = tempDir('several');
   workspace('several', path.join(parent, 'one'));
