@@ -97,11 +97,20 @@ export function parseToml(file: string, text: string): AST.TOMLProgram {
 }
 
 export function isToml10(text: string): boolean {
+  return toml10Value(text) !== NOT_TOML10;
+}
+
+export const NOT_TOML10 = Symbol('not TOML 1.0');
+
+/**
+ * The document as @ltd/j-toml reads it under strict TOML 1.0, or NOT_TOML10. Its tables have j-toml's own
+ * prototype, integers beyond 2^53 are bigints and dates are j-toml's classes (see plainValue).
+ */
+export function toml10Value(text: string): unknown {
   try {
-    TOML.parse(text, 1.0, '\n', false);
-    return true;
+    return TOML.parse(text, 1.0, '\n', Number.MAX_SAFE_INTEGER);
   } catch {
-    return false;
+    return NOT_TOML10;
   }
 }
 
