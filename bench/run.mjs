@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Benchmark (`npm run bench`; not part of `npm test`). Needs a built dist/ (`npx tsc -p tsconfig.json`).
+// Benchmark (`npm run bench`; not part of `npm test`). Needs a built dist/ (`npm run build`).
 //
 // For synthetic workspaces of 100, 500 and 2,000 members (bench/generate.mjs) it times, alternating the commands
 // within each round (dry run, --write, cargo metadata, jscodeshift, then the next round):
-//   dry-run      node dist/src/cli.js .                     (on the pristine workspace)
-//   write        node dist/src/cli.js --write .             (on a fresh copy; copying is not timed)
+//   dry-run      node dist/bin/wasmtime-align.js .           (on the pristine workspace)
+//   write        node dist/bin/wasmtime-align.js --write .   (on a fresh copy; copying is not timed)
 //   cargo-meta   cargo metadata --no-deps --offline --format-version 1 --manifest-path Cargo.toml
 //                (RUSTUP_TOOLCHAIN=stable; skipped when cargo is absent)
 //   jscodeshift  jscodeshift -t dist/transforms/wasmtime-align.js --no-babel --run-in-band --fail-on-error
@@ -25,7 +25,7 @@ import { generateWorkspace } from './generate.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const CLI = path.join(ROOT, 'dist/src/cli.js');
+const CLI = path.join(ROOT, 'dist/bin/wasmtime-align.js');
 const TRANSFORM = path.join(ROOT, 'dist/transforms/wasmtime-align.js');
 const JSCODESHIFT = path.join(ROOT, 'node_modules/jscodeshift/bin/jscodeshift.js');
 
@@ -35,7 +35,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '100,500,2000').split(',').map(Number)
 
 for (const f of [CLI, TRANSFORM, JSCODESHIFT]) {
   if (!fs.existsSync(f)) {
-    console.error(`bench: missing ${path.relative(ROOT, f)} (run \`npx tsc -p tsconfig.json\` / \`npm install\` first)`);
+    console.error(`bench: missing ${path.relative(ROOT, f)} (run \`npm run build\` first)`);
     process.exit(2);
   }
 }

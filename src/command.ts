@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as semver from './semver.js';
 import { formatUserError, UserError } from './errors.js';
+import { packageRoot } from './package-root.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
 import { buildReport, findingReport, type Mode } from './output/report.js';
@@ -235,6 +236,6 @@ function argumentMessage(e: Error, argv: readonly string[]): string {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }

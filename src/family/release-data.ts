@@ -6,6 +6,8 @@
  * versions repeat the feature sets of their neighbours.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../package-root.js';
 import * as semver from '../semver.js';
 import type { IndexRelease } from './index-lines.js';
 
@@ -144,7 +146,6 @@ export interface ReleaseData {
   msrv(wasmtimeVersion: string): string | undefined;
 }
 
-const DATA_URL = new URL('../../../data/release-data.json', import.meta.url);
 /** Only these crates keep featureDefs: their feature implications (p1 -> p2, ...) matter to migrations. */
 const DEFS_CRATES: ReadonlySet<string> = new Set(['wasmtime-wasi', 'wasmtime-wasi-nn', 'wasmtime-wasi-http']);
 
@@ -152,7 +153,7 @@ let embedded: ReleaseData | undefined;
 
 /** The data embedded in the package (read on first call). */
 export function embeddedReleaseData(): ReleaseData {
-  embedded ??= fromFile(JSON.parse(fs.readFileSync(DATA_URL, 'utf8')) as ReleaseDataFile);
+  embedded ??= fromFile(JSON.parse(fs.readFileSync(path.join(packageRoot(), 'data', 'release-data.json'), 'utf8')) as ReleaseDataFile);
   return embedded;
 }
 
