@@ -27,8 +27,20 @@ export interface Requirement {
 const PART = /^(\^|=|~|>=|<=|>|<)?\s*(.*)$/;
 const VERSION = /^(0|[1-9]\d*|\*|x|X)(\.(0|[1-9]\d*|\*|x|X)(\.(0|[1-9]\d*|\*|x|X)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)?)?$/;
 
+// Members of a monorepo repeat the same few requirements, and semver's range parsing is the costly part: each
+// text is read once. The results are frozen, as they are shared.
+const parsed = new Map<string, Requirement | undefined>();
+const floors = new Map<string, string | undefined>();
+
 /** Parses a cargo requirement; `undefined` where cargo would reject it. */
 export function parseRequirement(text: string): Requirement | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const r = readRequirement(text);
+  parsed.set(text, r === undefined ? undefined : Object.freeze({ ...r, comparators: Object.freeze(r.comparators.map((c) => Object.freeze(c))) }));
+  return parsed.get(text);
+}
+
+function readRequirement(text: string): Requirement | undefined {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === '*') {
     return trimmed === '*' ? { text, comparators: [], npmRange: '*' } : undefined;
@@ -51,7 +63,9 @@ export function parseRequirement(text: string): Requirement | undefined {
 /** The lowest version a requirement admits, used to order requirements ("which asks for the newest?"). */
 export function floorVersion(req: Requirement): semver.SemVer | undefined {
   if (req.comparators.length === 0) return undefined;
-  return semver.minVersion(req.npmRange) ?? undefined;
+  if (!floors.has(req.npmRange)) floors.set(req.npmRange, semver.minVersion(req.npmRange)?.version);
+  const floor = floors.get(req.npmRange);
+  return floor === undefined ? undefined : new semver.SemVer(floor);
 }
 
 /** Cargo reads `26.0.1` and `^26.0.1` alike; anything else that differs in text is a different requirement. */

@@ -7,6 +7,7 @@ import type { Manifest } from '../manifest/read.js';
 import type { Changes } from './changes.js';
 import { migrateFeatures, ruleVersion, type AppliedRule, type FeatureMove } from './migrate-features.js';
 import type { Finding, MigrationNote } from './types.js';
+import { groupBy } from './util.js';
 import { featuresOf, usesDefaultFeatures, withFeatures } from './values.js';
 
 /** What the feature pass needs to know about one root. */
@@ -37,7 +38,12 @@ export function migrateRootFeatures(entries: readonly DependencyEntry[], manifes
   const out: FeatureOutcome = { migrations: [], findings: [], moves: [] };
   const ordered = [...entries.filter((e) => e.table.scope === 'workspace'), ...entries.filter((e) => e.table.scope === 'package')];
   for (const e of ordered) migrateEntry(e, changes, ctx, out);
-  for (const m of manifests) migrateReferences(m, entries, changes, ctx, out);
+  const byManifest = groupBy(entries.filter((e) => e.table.scope === 'package'), (e) => e.manifest.path);
+  // Without a family entry nothing in a manifest's [features] can name one (nor need its syntax tree).
+  for (const m of manifests) {
+    const own = byManifest.get(m.path);
+    if (own) migrateReferences(m, own, changes, ctx, out);
+  }
   return out;
 }
 
@@ -72,11 +78,9 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
   }
 }
 
-/** `[features]` items naming a family dependency's feature: `"wasmtime/jitdump"`, `"wt?/vtune"`. */
+/** `[features]` items naming a family dependency's feature: `"wasmtime/jitdump"`, `"wt?/vtune"` (`entries`: the manifest's own family entries). */
 function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], changes: Changes, ctx: FeatureContext, out: FeatureOutcome): void {
-  const byKey = new Map(entries.filter((e) => e.manifest === m && e.table.scope === 'package').map((e) => [e.key, e]));
-  // Without a family entry nothing in [features] can name one (and the syntax tree need not be built).
-  if (byKey.size === 0) return;
+  const byKey = new Map(entries.map((e) => [e.key, e]));
   const table = m.ast.body[0]!.body.find((n): n is AST.TOMLTable => n.type === 'TOMLTable' && n.resolvedKey.length === 1 && n.resolvedKey[0] === 'features');
   if (!table) return;
   for (const kv of table.body) {
