@@ -2,13 +2,14 @@
 // Benchmark (`npm run bench`; not part of `npm test`). Needs a built dist/ (`npm run build`).
 //
 // For synthetic workspaces of 100, 500 and 2,000 members (bench/generate.mjs) it times, alternating the commands
-// within each round (dry run, --write, cargo metadata, jscodeshift, then the next round):
+// within each round (dry run, --write, cargo metadata, jscodeshift, floor, then the next round):
 //   dry-run      node dist/bin/wasmtime-align.js .           (on the pristine workspace)
 //   write        node dist/bin/wasmtime-align.js --write .   (on a fresh copy; copying is not timed)
 //   cargo-meta   cargo metadata --no-deps --offline --format-version 1 --manifest-path Cargo.toml
 //                (RUSTUP_TOOLCHAIN=stable; skipped when cargo is absent)
 //   jscodeshift  jscodeshift -t dist/transforms/wasmtime-align.js --no-babel --run-in-band --fail-on-error
 //                --extensions=toml --ignore-pattern=target/ ... .   (on a fresh copy; copying is not timed)
+//   floor        node bench/floor.mjs .   (only the walk, the reads and the parses no run can skip; see there)
 // Each command runs with the workspace as its working directory, output discarded. Wall time is measured around
 // the child; peak RSS with `/usr/bin/time -f %M` when present, otherwise (Node commands only) with a preload
 // that records `process.resourceUsage().maxRSS` at exit.
@@ -28,6 +29,7 @@ const ROOT = path.resolve(HERE, '..');
 const CLI = path.join(ROOT, 'dist/bin/wasmtime-align.js');
 const TRANSFORM = path.join(ROOT, 'dist/transforms/wasmtime-align.js');
 const JSCODESHIFT = path.join(ROOT, 'node_modules/jscodeshift/bin/jscodeshift.js');
+const FLOOR = path.join(HERE, 'floor.mjs');
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 1));
@@ -94,6 +96,7 @@ const COMMANDS = [
     ? [{ key: 'cargo', label: 'cargo metadata', copy: false, run: (d) => measure(['cargo', 'metadata', '--no-deps', '--offline', '--format-version', '1', '--manifest-path', path.join(d, 'Cargo.toml')], d, cargoEnv) }]
     : []),
   { key: 'jscs', label: 'jscodeshift', copy: true, run: (d) => measure([process.execPath, JSCODESHIFT, ...JSCS_ARGS], d, process.env, true) },
+  { key: 'floor', label: 'floor', copy: false, run: (d) => measure([process.execPath, FLOOR, '.'], d, process.env, true) },
 ];
 
 const median = (xs) => {
@@ -164,7 +167,7 @@ try {
 }
 
 // Table: one row per size, median wall time and peak RSS per command.
-const header = ['members', ...COMMANDS.map((c) => c.label), 'dry/cargo', 'dry/jscs', 'write==jscs'];
+const header = ['members', ...COMMANDS.map((c) => c.label), 'dry/cargo', 'dry/jscs', 'floor/cargo', 'write==jscs'];
 const rows = SIZES.map((n) => {
   const r = results[n];
   return [
@@ -172,6 +175,7 @@ const rows = SIZES.map((n) => {
     ...COMMANDS.map((c) => `${fmtMs(r[c.key].medianMs)} / ${fmtMB(r[c.key].peakRssKB)}`),
     r.cargo ? (r.dry.medianMs / r.cargo.medianMs).toFixed(2) : 'n/a',
     (r.dry.medianMs / r.jscs.medianMs).toFixed(2),
+    r.cargo ? (r.floor.medianMs / r.cargo.medianMs).toFixed(2) : 'n/a',
     r.verified ? 'yes' : 'NO',
   ];
 });

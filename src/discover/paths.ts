@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** A part `.` or `..`, an empty part (`//`, a trailing `/`), or a backslash. */
+const UNUSUAL = /\/\.{0,2}(\/|$)|\\/;
+
 /** Path components as Rust's `Path::components` sees them: `.` and empty parts dropped, `..` kept. */
 function components(p: string): string[] {
   return p.split(/[\\/]/).filter((c) => c !== '' && c !== '.');
@@ -11,6 +14,8 @@ function components(p: string): string[] {
  * Cargo's `exclude` check joins entries to the root without normalising, so neither do we.
  */
 export function startsWithPath(file: string, base: string): boolean {
+  // Absolute paths without `.`, `..`, doubled or trailing separators (nearly all) compare as strings.
+  if (file[0] === '/' && base[0] === '/' && !UNUSUAL.test(file) && !UNUSUAL.test(base)) return file === base || file.startsWith(`${base}/`);
   const f = components(file);
   const b = components(base);
   return b.length <= f.length && b.every((c, i) => c === f[i]);
@@ -21,8 +26,9 @@ export function joinRaw(root: string, entry: string): string {
   return path.isAbsolute(entry) ? entry : `${root}/${entry}`;
 }
 
+/** `dir` is absolute and normalised (every caller has it from path.resolve or path.dirname), so no join is needed. */
 export function manifestIn(dir: string): string {
-  return path.join(dir, 'Cargo.toml');
+  return dir.endsWith(path.sep) ? `${dir}Cargo.toml` : `${dir}${path.sep}Cargo.toml`;
 }
 
 /** Cargo's `Path::exists` / `is_dir` follow symlinks. */
