@@ -225,9 +225,21 @@ test('a member outside the root without a `package.workspace` pointer: one error
     'ws/a/Cargo.toml': pkg('a', 'wasmtime = "26.0.1"\n'),
     'outside/Cargo.toml': pkg('outside'),
   });
-  assertRejected(path.join(base, 'ws'), /^error: (\S+Cargo\.toml)(:\d+:\d+)?: .*not hierarchically below the workspace root/, { tree: base });
+  // Placed at the `members` entry that asks for it (`"../outside"`), which is what to fix.
+  assertRejected(path.join(base, 'ws'), /^error: Cargo\.toml:2:17: workspace member `\S+outside\/Cargo\.toml` is not hierarchically below the workspace root/, { tree: base });
   // Run from above both, too.
-  assertRejected(base, /^error: outside\/Cargo\.toml(:\d+:\d+)?: .*not hierarchically below/, { args: ['ws'] });
+  assertRejected(base, /^error: ws\/Cargo\.toml:2:17: workspace member `outside\/Cargo\.toml` is not hierarchically below/, { args: ['ws'] });
+});
+
+test('a path dependency that points to another workspace: the error is placed at the dependency that pulls it in', () => {
+  const dir = writeFiles(tempDir('wrong-workspace'), {
+    'Cargo.toml': '[workspace]\nmembers = ["a"]\nresolver = "2"\n',
+    'a/Cargo.toml': pkg('a', 'wasmtime = "26.0.1"\nb = { path = "../b" }\n'),
+    'b/Cargo.toml': '[package]\nname = "b"\nversion = "0.1.0"\nedition = "2021"\nworkspace = "../other"\n',
+    'other/Cargo.toml': '[workspace]\nmembers = ["../b"]\nresolver = "2"\n',
+  });
+  // cargo: "package `…/b/Cargo.toml` is a member of the wrong workspace, expected: …/Cargo.toml, actual: …/other/Cargo.toml".
+  assertRejected(dir, /^error: a\/Cargo\.toml:8:5: package `b\/Cargo\.toml` is a member of the wrong workspace: expected Cargo\.toml, actual other\/Cargo\.toml$/);
 });
 
 test('a member whose Cargo.toml is a directory: file-level error, nothing written', () => {

@@ -8,6 +8,8 @@ import { memberPaths } from './members.js';
 import { byString, joinRaw, manifestIn, startsWithPath, statFollow } from './paths.js';
 
 type RootConfig = Extract<WorkspaceConfig, { kind: 'root' }>;
+/** Builds an error placed at one spot of a manifest. */
+type Locate = (message: string) => UserError;
 
 /** A workspace as cargo builds it: the root manifest and its members by manifest path. */
 export interface LoadedWorkspace {
@@ -99,18 +101,22 @@ export class CargoModel {
     if (cfg.kind !== 'root') throw new UserError('root of a workspace inferred but wasn\'t a root', { file: rootFile });
     const members = new Map<string, Manifest>();
 
-    /** Cargo's `find_path_deps`; `missing` builds the error for a manifest that is not there. */
-    const add = (file: string, isPathDep: boolean, missing: () => UserError): void => {
+    /** Where each member was asked for: a `members` entry of the root, or a path dependency of another member. */
+    const listedAt = new Map<string, Locate>();
+
+    /** Cargo's `find_path_deps`; `at` places an error about `file` where it was asked for. */
+    const add = (file: string, isPathDep: boolean, at: Locate, missing: string): void => {
       if (members.has(file)) return;
       if (isPathDep && !startsWithPath(path.dirname(file), cfg.rootDir)) {
         // A path dependency outside the root joins only if it points back here with `package.workspace`.
-        if (!this.fileExists(file)) throw missing();
+        if (!this.fileExists(file)) throw at(missing);
         if (this.findRoot(file) !== rootFile) return;
       }
       if (isExcluded(cfg, file)) return;
-      if (!this.fileExists(file)) throw missing();
+      if (!this.fileExists(file)) throw at(missing);
       const m = this.load(file);
       members.set(file, m);
+      listedAt.set(file, at);
       if (!hasPackage(m)) {
         if (this.config(file).kind !== 'root') {
           throw new UserError('manifest is missing either a `[package]` or a `[workspace]`', { file });
@@ -119,12 +125,11 @@ export class CargoModel {
       }
       for (const dep of pathDeps(m, root)) {
         const depFile = manifestIn(dep.dir);
-        add(depFile, true, () =>
-          locatedError(
-            m,
-            dep.keyPath,
-            `failed to load manifest for dependency \`${dep.name}\`: failed to read \`${displayPath(depFile)}\`: No such file or directory`,
-          ),
+        add(
+          depFile,
+          true,
+          (message) => locatedError(m, dep.keyPath, message),
+          `failed to load manifest for dependency \`${dep.name}\`: failed to read \`${displayPath(depFile)}\`: No such file or directory`,
         );
       }
     };
@@ -133,18 +138,17 @@ export class CargoModel {
     for (const mp of listed) {
       const file = manifestIn(mp.dir);
       const via = mp.viaGlob ? `referenced via \`${mp.entry}\` ` : 'referenced ';
-      add(file, false, () =>
-        locatedError(
-          root,
-          ['workspace', 'members', mp.index],
-          `failed to load manifest for workspace member \`${displayPath(mp.dir)}\` ${via}by workspace at \`${displayPath(rootFile)}\`: failed to read \`${displayPath(file)}\`: No such file or directory`,
-        ),
+      add(
+        file,
+        false,
+        (message) => locatedError(root, ['workspace', 'members', mp.index], message),
+        `failed to load manifest for workspace member \`${displayPath(mp.dir)}\` ${via}by workspace at \`${displayPath(rootFile)}\`: failed to read \`${displayPath(file)}\`: No such file or directory`,
       );
     }
-    add(rootFile, false, () => new UserError('failed to read manifest', { file: rootFile }));
+    add(rootFile, false, (message) => new UserError(message, { file: rootFile }), 'failed to read manifest');
 
     this.checkDefaultMembers(root, cfg, members, listed.map((mp) => mp.dir));
-    this.validate(rootFile, cfg, members);
+    this.validate(rootFile, cfg, members, listedAt);
 
     const sorted = [...members.values()].filter(hasPackage).sort((a, b) => byString(a.path, b.path));
     const ws: LoadedWorkspace = { manifest: root, members: sorted, memberPaths: new Set(sorted.map((m) => m.path)) };
@@ -167,7 +171,7 @@ export class CargoModel {
   }
 
   /** Cargo's `validate_unique_names`, `validate_workspace_roots` and `validate_members`. */
-  private validate(rootFile: string, cfg: RootConfig, members: Map<string, Manifest>): void {
+  private validate(rootFile: string, cfg: RootConfig, members: Map<string, Manifest>, listedAt: ReadonlyMap<string, Locate>): void {
     const names = new Map<string, string>();
     for (const [file, m] of members) {
       const name = packageName(m);
@@ -200,12 +204,12 @@ export class CargoModel {
           ? rootFile
           : this.findRoot(file);
       if (resolved === rootFile) continue;
-      throw new UserError(
+      const message =
         resolved === undefined
           ? `workspace member \`${displayPath(file)}\` is not hierarchically below the workspace root \`${displayPath(rootFile)}\``
-          : `package \`${displayPath(file)}\` is a member of the wrong workspace: expected ${displayPath(rootFile)}, actual ${displayPath(resolved)}`,
-        { file },
-      );
+          : `package \`${displayPath(file)}\` is a member of the wrong workspace: expected ${displayPath(rootFile)}, actual ${displayPath(resolved)}`;
+      // Placed where the member was asked for (the root's `members` entry, or a path dependency): that is what to fix.
+      throw listedAt.get(file)?.(message) ?? new UserError(message, { file });
     }
   }
 }
