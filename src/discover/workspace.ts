@@ -104,16 +104,16 @@ export class CargoModel {
     /** Where each member was asked for: a `members` entry of the root, or a path dependency of another member. */
     const listedAt = new Map<string, Locate>();
 
-    /** Cargo's `find_path_deps`; `at` places an error about `file` where it was asked for. */
-    const add = (file: string, isPathDep: boolean, at: Locate, missing: string): void => {
+    /** Cargo's `find_path_deps`; `at` places an error about `file` where it was asked for (`missing` says it is not there). */
+    const add = (file: string, isPathDep: boolean, at: Locate, missing: () => string): void => {
       if (members.has(file)) return;
       if (isPathDep && !startsWithPath(path.dirname(file), cfg.rootDir)) {
         // A path dependency outside the root joins only if it points back here with `package.workspace`.
-        if (!this.fileExists(file)) throw at(missing);
+        if (!this.fileExists(file)) throw at(missing());
         if (this.findRoot(file) !== rootFile) return;
       }
       if (isExcluded(cfg, file)) return;
-      if (!this.fileExists(file)) throw at(missing);
+      if (!this.fileExists(file)) throw at(missing());
       const m = this.load(file);
       members.set(file, m);
       listedAt.set(file, at);
@@ -129,7 +129,7 @@ export class CargoModel {
           depFile,
           true,
           (message) => locatedError(m, dep.keyPath, message),
-          `failed to load manifest for dependency \`${dep.name}\`: failed to read \`${displayPath(depFile)}\`: No such file or directory`,
+          () => `failed to load manifest for dependency \`${dep.name}\`: failed to read \`${displayPath(depFile)}\`: No such file or directory`,
         );
       }
     };
@@ -142,10 +142,10 @@ export class CargoModel {
         file,
         false,
         (message) => locatedError(root, ['workspace', 'members', mp.index], message),
-        `failed to load manifest for workspace member \`${displayPath(mp.dir)}\` ${via}by workspace at \`${displayPath(rootFile)}\`: failed to read \`${displayPath(file)}\`: No such file or directory`,
+        () => `failed to load manifest for workspace member \`${displayPath(mp.dir)}\` ${via}by workspace at \`${displayPath(rootFile)}\`: failed to read \`${displayPath(file)}\`: No such file or directory`,
       );
     }
-    add(rootFile, false, (message) => new UserError(message, { file: rootFile }), 'failed to read manifest');
+    add(rootFile, false, (message) => new UserError(message, { file: rootFile }), () => 'failed to read manifest');
 
     this.checkDefaultMembers(root, cfg, members, listed.map((mp) => mp.dir));
     this.validate(rootFile, cfg, members, listedAt);

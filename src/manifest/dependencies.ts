@@ -201,17 +201,18 @@ function buildEntry(manifest: Manifest, e: Collected): DependencyEntry | undefin
   const key = e.path[e.path.length - 1]!;
   const table = value as TomlTable | string;
   const pkg = typeof table === 'object' && typeof table.package === 'string' ? table.package : key;
-  const base = { manifest, table: e.table, path: e.path, key, package: pkg, value: table, source: sourceOf(table) };
+  const source = sourceOf(table);
+  // Each style is one object literal: spreading a shared base into each was half the cost of reading the entries.
   if (e.whole) {
     const kv = e.whole;
     if (kv.value.type === 'TOMLInlineTable') {
       const fields = kv.value.body.map((f) => ({ name: f.key.keys.map(keyName).join('.'), kv: f }));
-      return { ...base, style: 'inline', kv, inline: kv.value, fields };
+      return { manifest, table: e.table, path: e.path, key, package: pkg, value: table, source, style: 'inline', kv, inline: kv.value, fields };
     }
-    return typeof value === 'string' ? { ...base, style: 'string', kv } : undefined;
+    return typeof value === 'string' ? { manifest, table: e.table, path: e.path, key, package: pkg, value: table, source, style: 'string', kv } : undefined;
   }
-  if (e.header) return { ...base, style: 'subtable', header: e.header, fields: e.fields };
-  return { ...base, style: 'dotted', fields: e.fields, keyPrefix: e.keyPrefix ?? `${key}.` };
+  if (e.header) return { manifest, table: e.table, path: e.path, key, package: pkg, value: table, source, style: 'subtable', header: e.header, fields: e.fields };
+  return { manifest, table: e.table, path: e.path, key, package: pkg, value: table, source, style: 'dotted', fields: e.fields, keyPrefix: e.keyPrefix ?? `${key}.` };
 }
 
 function sourceOf(value: string | TomlTable): DepSource {

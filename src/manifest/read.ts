@@ -50,12 +50,16 @@ export function parseManifest(file: string, bytes: Buffer): Manifest {
   const quick = quickValue(text);
   let ast = quick === undefined ? syntaxTree(file, text) : undefined;
   let toml10: boolean | undefined;
+  let eol: Eol | undefined;
   return {
     path: file,
     bytes,
     text,
     bom,
-    eol: dominantEol(text),
+    // Only edits need it, so only edited manifests pay for counting line ends.
+    get eol() {
+      return (eol ??= dominantEol(text));
+    },
     get ast() {
       return (ast ??= syntaxTree(file, text));
     },

@@ -47,14 +47,7 @@ export function migrateFeatures(input: MigrationInput): MigratedFeatures {
   if (!from || !to || semver.eq(from, to)) return { features: [...input.features], applied: [], moves: [] };
   const up = semver.lt(from, to);
   const [lo, hi] = up ? [from, to] : [to, from];
-  const rules = input.data
-    .migrations()
-    .rules.filter((r) => r.crate === input.crate)
-    .filter((r) => {
-      const v = ruleVersion(r);
-      return semver.gt(v, lo) && semver.lte(v, hi);
-    })
-    .sort((a, b) => semver.compare(ruleVersion(a), ruleVersion(b)));
+  const rules = [...rulesBetween(input.data, input.crate, lo, hi)];
   const state = new FeatureState(input.features);
   const applied: AppliedRule[] = [];
   const moves: FeatureMove[] = [];
@@ -68,6 +61,29 @@ export function migrateFeatures(input: MigrationInput): MigratedFeatures {
     for (const rule of rules.reverse()) applyDown(rule, state, input, record, rules);
   }
   return { features: state.list, applied, moves };
+}
+
+// A monorepo asks the same few questions (this crate, from this release to that one) for hundreds of entries.
+const between = new WeakMap<ReleaseData, Map<string, readonly FeatureRule[]>>();
+
+/** The crate's rules with a version in (lo, hi], in version order. */
+function rulesBetween(data: ReleaseData, crate: string, lo: semver.SemVer, hi: semver.SemVer): readonly FeatureRule[] {
+  let cache = between.get(data);
+  if (!cache) between.set(data, (cache = new Map()));
+  const id = `${crate} ${lo.version} ${hi.version}`;
+  let rules = cache.get(id);
+  if (!rules) {
+    rules = data
+      .migrations()
+      .rules.filter((r) => r.crate === crate)
+      .filter((r) => {
+        const v = ruleVersion(r);
+        return semver.gt(v, lo) && semver.lte(v, hi);
+      })
+      .sort((a, b) => semver.compare(ruleVersion(a), ruleVersion(b)));
+    cache.set(id, rules);
+  }
+  return rules;
 }
 
 function applyUp(
