@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Where does the dry run's time go? `node bench/profile.mjs [members=2000]` generates a synthetic workspace,
-// runs `node --cpu-prof dist/bin/wasmtime-align.js .` on it, and prints the top self-time functions plus self time
+// runs `node --cpu-prof dist/src/cli.js .` on it (the unbundled build, so that time is grouped by source file; the
+// bundle adds only its faster start-up), and prints the top self-time functions plus self time
 // grouped by source file / package. Nothing in src/ is instrumented; this only reads V8's .cpuprofile.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { generateWorkspace } from './generate.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/bin/wasmtime-align.js');
+const CLI = path.join(ROOT, 'dist/src/cli.js');
 const n = Number(process.argv[2] ?? 2000);
 const top = Number(process.env.PROFILE_TOP ?? 25);
 
