@@ -104,7 +104,10 @@ export class CargoModel {
     /** Where each member was asked for: a `members` entry of the root, or a path dependency of another member. */
     const listedAt = new Map<string, Locate>();
 
-    /** Cargo's `find_path_deps`; `at` places an error about `file` where it was asked for (`missing` says it is not there). */
+    /**
+     * Cargo's `find_path_deps`. `at` places an error about `file` where it was asked for; `missing` words the error
+     * for a manifest that is not there.
+     */
     const add = (file: string, isPathDep: boolean, at: Locate, missing: () => string): void => {
       if (members.has(file)) return;
       if (isPathDep && !startsWithPath(path.dirname(file), cfg.rootDir)) {

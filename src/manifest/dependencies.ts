@@ -72,6 +72,7 @@ const DEP_TABLES: Readonly<Record<string, DepKind>> = {
   'build-dependencies': 'build',
   build_dependencies: 'build',
 };
+const DEP_TABLE_NAMES = Object.keys(DEP_TABLES);
 
 /**
  * A package's dependency tables as plain values, `[target.<cfg>.*]` ones included, found without the syntax tree
@@ -79,7 +80,7 @@ const DEP_TABLES: Readonly<Record<string, DepKind>> = {
  */
 export function packageDependencyTables(value: TomlTable): { readonly at: readonly string[]; readonly table: TomlTable }[] {
   const out: { at: string[]; table: TomlTable }[] = [];
-  for (const kind of Object.keys(DEP_TABLES)) {
+  for (const kind of DEP_TABLE_NAMES) {
     const t = value[kind];
     if (isPlainTable(t)) out.push({ at: [kind], table: t });
   }
@@ -87,7 +88,7 @@ export function packageDependencyTables(value: TomlTable): { readonly at: readon
   if (isPlainTable(targets)) {
     for (const [cfg, target] of Object.entries(targets)) {
       if (!isPlainTable(target)) continue;
-      for (const kind of Object.keys(DEP_TABLES)) {
+      for (const kind of DEP_TABLE_NAMES) {
         const t = target[kind];
         if (isPlainTable(t)) out.push({ at: ['target', cfg, kind], table: t });
       }

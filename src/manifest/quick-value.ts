@@ -64,8 +64,9 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Control characters TOML forbids in strings and comments (tab is allowed); a lone CR ends no line either. */
+/** Control characters other than tab, which TOML forbids in strings and comments (a comment ends before CRLF). */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** The same, or a backslash: a basic string without any is its own value. */
 const CONTROL_OR_ESCAPE = /[\x00-\x08\x0a-\x1f\x7f\\]/;
 
 /** A control character TOML forbids in strings and comments (tab is allowed). */

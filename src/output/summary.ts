@@ -31,10 +31,8 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
       out.push(`  lifted into [workspace.dependencies]: ${root.lifted.join(', ')} (${entries} member ${entries === 1 ? 'entry' : 'entries'})`);
     }
     const files = root.manifests.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
-    if (files.length > 0) {
-      const more = files.length > FILES_SHOWN ? ` and ${files.length - FILES_SHOWN} more` : '';
-      out.push(`  ${files.length} ${files.length === 1 ? 'manifest' : 'manifests'} ${mode === 'write' ? 'changed' : 'to change'}: ${files.slice(0, FILES_SHOWN).join(', ')}${more}`);
-    }
+    const more = files.length > FILES_SHOWN ? ` and ${files.length - FILES_SHOWN} more` : '';
+    if (files.length > 0) out.push(`  ${files.length} ${files.length === 1 ? 'manifest' : 'manifests'} ${mode === 'write' ? 'changed' : 'to change'}: ${files.slice(0, FILES_SHOWN).join(', ')}${more}`);
     else if (root.target) out.push('  already aligned');
     for (const m of root.migrations.slice(0, MIGRATIONS_SHOWN)) {
       const link = m.rule.links[0] ? `, ${m.rule.links[0]}` : '';

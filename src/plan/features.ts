@@ -78,7 +78,10 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
   }
 }
 
-/** `[features]` items naming a family dependency's feature: `"wasmtime/jitdump"`, `"wt?/vtune"` (`entries`: the manifest's own family entries). */
+/**
+ * `[features]` items naming a family dependency's feature: `"wasmtime/jitdump"`, `"wt?/vtune"`. `entries` are the
+ * manifest's own family entries.
+ */
 function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], changes: Changes, ctx: FeatureContext, out: FeatureOutcome): void {
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const table = m.ast.body[0]!.body.find((n): n is AST.TOMLTable => n.type === 'TOMLTable' && n.resolvedKey.length === 1 && n.resolvedKey[0] === 'features');
