@@ -9,8 +9,9 @@ import type { SourceLocation } from '../errors.js';
 import { familyCrate } from '../family/crates.js';
 import { dependencyEntries, field, lookup, type DependencyEntry } from '../manifest/dependencies.js';
 import { nodeLocation, valueLocation } from '../manifest/locate.js';
-import type { Manifest } from '../manifest/read.js';
+import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, type Requirement } from '../manifest/requirement.js';
+import { mayUseFamily } from '../plan/family-use.js';
 import { candidateOf, requirementText } from '../plan/target.js';
 import type { ReleaseMap } from './releases.js';
 import type { Ask } from './types.js';
@@ -42,8 +43,12 @@ export function memberAsks(root: Root, releases: ReleaseMap): AskInfo[] {
   if (root.kind === 'workspace') {
     for (const e of dependencyEntries(root.manifest)) if (e.table.scope === 'workspace') ws.set(e.key, e);
   }
+  const declared = lookup(root.manifest.value, ['workspace', 'dependencies']);
+  const wsDeps = typeof declared === 'object' && declared !== null ? (declared as TomlTable) : {};
   const out: AskInfo[] = [];
   for (const m of memberManifests(root)) {
+    // As in planning: a member that cannot name the family is not given a syntax tree.
+    if (m !== root.manifest && !mayUseFamily(m, wsDeps)) continue;
     for (const e of dependencyEntries(m)) {
       if (e.table.scope !== 'package') continue;
       // Cargo itself rejects an inheriting entry without a workspace entry; the align run reports that.

@@ -89,9 +89,10 @@ function manifestFeatures(m: Manifest): ReadonlySet<string> {
 
 /** `[features]` items of a member naming a feature of one of its family dependencies: `"wasmtime/jitdump"`. */
 function featureReferences(ctx: RootContext, m: Manifest): { info: AskInfo; feature: RequestedFeature }[] {
+  const byKey = new Map(ctx.asks.filter((a) => a.entry.manifest === m).map((a) => [a.ask.key, a]));
+  if (byKey.size === 0) return [];
   const table = m.ast.body[0]!.body.find((n): n is AST.TOMLTable => n.type === 'TOMLTable' && n.resolvedKey.length === 1 && n.resolvedKey[0] === 'features');
   if (!table) return [];
-  const byKey = new Map(ctx.asks.filter((a) => a.entry.manifest === m).map((a) => [a.ask.key, a]));
   const out: { info: AskInfo; feature: RequestedFeature }[] = [];
   for (const kv of table.body) {
     if (kv.key.keys.length !== 1 || kv.value.type !== 'TOMLArray') continue;
