@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './helpers.js';
 import { repoRoot } from './paths.js';
 
 test('the npm package ships the bundled CLI, the compiled API with types, and the transform', () => {
@@ -20,7 +20,7 @@ test('the npm package ships the bundled CLI, the compiled API with types, and th
 });
 
 test('the bundled CLI runs on its own: package.json, data/ and dist/bin/ alone, no node_modules', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmtime-align-installed-'));
+  const dir = tempDir('installed');
   for (const f of ['package.json', 'data/release-data.json', 'dist/bin/wasmtime-align.js']) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     fs.copyFileSync(path.join(repoRoot, f), path.join(dir, f));

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { AST } from 'toml-eslint-parser';
 import { UserError } from '../errors.js';
-import type { Manifest, TomlTable, TomlValue } from '../manifest/read.js';
+import { isTable } from '../manifest/dependencies.js';
+import type { Manifest, TomlTable } from '../manifest/read.js';
 
 /** What a manifest says about its workspace, as cargo's `WorkspaceConfig`. */
 export type WorkspaceConfig =
@@ -14,10 +15,6 @@ export type WorkspaceConfig =
       readonly defaultMembers: readonly string[] | undefined;
     }
   | { readonly kind: 'member'; readonly pointer: string | undefined };
-
-export function isTable(v: TomlValue): v is TomlTable {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
 
 export function hasPackage(m: Manifest): boolean {
   return isTable(m.value['package']);

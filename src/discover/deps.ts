@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { packageDependencyTables } from '../manifest/dependencies.js';
+import { isTable, packageDependencyTables, workspaceDependencies } from '../manifest/dependencies.js';
 import type { Manifest } from '../manifest/read.js';
-import { isTable } from './config.js';
 
 /** A dependency that cargo loads from a local directory. */
 export interface PathDep {
@@ -17,8 +16,7 @@ export interface PathDep {
  * `{ workspace = true }` entries take the `path` of `[workspace.dependencies]` in `root`, relative to the root.
  */
 export function pathDeps(m: Manifest, root: Manifest): PathDep[] {
-  const ws = root.value['workspace'];
-  const wsDeps = isTable(ws) && isTable(ws['dependencies']) ? ws['dependencies'] : {};
+  const wsDeps = workspaceDependencies(root);
   const deps: PathDep[] = [];
   for (const { at, table } of packageDependencyTables(m.value)) {
     for (const [name, spec] of Object.entries(table)) {

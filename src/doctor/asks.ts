@@ -7,9 +7,9 @@ import type { AST } from 'toml-eslint-parser';
 import type { Root } from '../discover/index.js';
 import type { SourceLocation } from '../errors.js';
 import { familyCrate } from '../family/crates.js';
-import { dependencyEntries, field, lookup, type DependencyEntry } from '../manifest/dependencies.js';
+import { dependencyEntries, field, lookup, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
 import { nodeLocation, valueLocation } from '../manifest/locate.js';
-import type { Manifest, TomlTable } from '../manifest/read.js';
+import type { Manifest } from '../manifest/read.js';
 import { floorVersion, parseRequirement, type Requirement } from '../manifest/requirement.js';
 import { mayUseFamily } from '../plan/family-use.js';
 import { candidateOf, requirementText } from '../plan/target.js';
@@ -43,8 +43,7 @@ export function memberAsks(root: Root, releases: ReleaseMap): AskInfo[] {
   if (root.kind === 'workspace') {
     for (const e of dependencyEntries(root.manifest)) if (e.table.scope === 'workspace') ws.set(e.key, e);
   }
-  const declared = lookup(root.manifest.value, ['workspace', 'dependencies']);
-  const wsDeps = typeof declared === 'object' && declared !== null ? (declared as TomlTable) : {};
+  const wsDeps = workspaceDependencies(root.manifest);
   const out: AskInfo[] = [];
   for (const m of memberManifests(root)) {
     // As in planning: a member that cannot name the family is not given a syntax tree.

@@ -82,23 +82,30 @@ export function packageDependencyTables(value: TomlTable): { readonly at: readon
   const out: { at: string[]; table: TomlTable }[] = [];
   for (const kind of DEP_TABLE_NAMES) {
     const t = value[kind];
-    if (isPlainTable(t)) out.push({ at: [kind], table: t });
+    if (isTable(t)) out.push({ at: [kind], table: t });
   }
   const targets = value['target'];
-  if (isPlainTable(targets)) {
+  if (isTable(targets)) {
     for (const [cfg, target] of Object.entries(targets)) {
-      if (!isPlainTable(target)) continue;
+      if (!isTable(target)) continue;
       for (const kind of DEP_TABLE_NAMES) {
         const t = target[kind];
-        if (isPlainTable(t)) out.push({ at: ['target', cfg, kind], table: t });
+        if (isTable(t)) out.push({ at: ['target', cfg, kind], table: t });
       }
     }
   }
   return out;
 }
 
-function isPlainTable(v: unknown): v is TomlTable {
+/** A TOML table as a plain value: not an array, not a date. */
+export function isTable(v: unknown): v is TomlTable {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** The root's `[workspace.dependencies]` as a plain table (empty when it has none). */
+export function workspaceDependencies(root: Manifest): TomlTable {
+  const deps = lookup(root.value, ['workspace', 'dependencies']);
+  return isTable(deps) ? deps : {};
 }
 
 /** The name of a key segment as TOML reads it (quotes resolved). */

@@ -1,5 +1,5 @@
 import { familyCrate } from '../family/crates.js';
-import { packageDependencyTables } from '../manifest/dependencies.js';
+import { isTable, packageDependencyTables } from '../manifest/dependencies.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 
 /**
@@ -12,13 +12,13 @@ export function mayUseFamily(member: Manifest, rootWorkspaceDeps: TomlTable): bo
   for (const { table } of packageDependencyTables(member.value)) {
     for (const [key, spec] of Object.entries(table)) {
       if (familyCrate(key)) return true;
-      if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) continue;
-      const pkg = (spec as TomlTable)['package'];
+      if (!isTable(spec)) continue;
+      const pkg = spec['package'];
       if (typeof pkg === 'string' && familyCrate(pkg)) return true;
-      if ((spec as TomlTable)['workspace'] === true) {
+      if (spec['workspace'] === true) {
         const inherited = Object.prototype.hasOwnProperty.call(rootWorkspaceDeps, key) ? rootWorkspaceDeps[key] : undefined;
         if (inherited === undefined) return true;
-        const inheritedPkg = typeof inherited === 'object' && inherited !== null ? (inherited as TomlTable)['package'] : undefined;
+        const inheritedPkg = isTable(inherited) ? inherited['package'] : undefined;
         if (typeof inheritedPkg === 'string' && familyCrate(inheritedPkg)) return true;
       }
     }

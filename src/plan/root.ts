@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
 import { familyCrate } from '../family/crates.js';
-import { dependencyEntries, lookup, tableLabel, type DependencyEntry } from '../manifest/dependencies.js';
+import { dependencyEntries, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation } from '../manifest/locate.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, sameRequirement } from '../manifest/requirement.js';
@@ -39,8 +39,7 @@ export interface PlanOptions {
 export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): RootPlan {
   const manifests = root.kind === 'workspace' ? uniqueManifests([root.manifest, ...root.members]) : [root.manifest];
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
-  const rootWsDeps = lookup(root.manifest.value, ['workspace', 'dependencies']);
-  const wsDeps = typeof rootWsDeps === 'object' && rootWsDeps !== null ? (rootWsDeps as TomlTable) : {};
+  const wsDeps = workspaceDependencies(root.manifest);
   const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps)).flatMap((m) => dependencyEntries(m));
   const wsByKey = new Map<string, DependencyEntry>();
   for (const e of entries) {
