@@ -15,7 +15,10 @@ import { parseTOML } from 'toml-eslint-parser';
 import TOML from '@ltd/j-toml';
 import { quickValue } from '../dist/src/manifest/quick-value.js';
 import { packageDependencyTables } from '../dist/src/manifest/dependencies.js';
-import { familyCrate } from '../dist/src/family/crates.js';
+import { embeddedReleaseData } from '../dist/src/family/release-data.js';
+
+const data = embeddedReleaseData();
+const familyCrate = (name) => data.family(name);
 
 const SKIPPED = new Set(['target', '.git', 'node_modules']);
 const files = [];

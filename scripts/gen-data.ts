@@ -4,16 +4,17 @@
  *   node dist/scripts/gen-data.js [--shared <dir>] [--out <file>]
  *
  * Sources: every crate file of crates-index/ through parseIndexLines (the primary source); the versions
- * feature-history.json has from git release tags after the index snapshot; migrations.json; the version mapping of
- * own-numbered crates (checked here against the data: a rule that does not hold fails the run). The output is
- * deterministic: same input, same bytes.
+ * feature-history.json has from git release tags after the index snapshot; migrations.json. Which crates are the
+ * family, and which wasmtime release each of their versions belongs to, is derived from the index's dependency
+ * requirements and the release tags (src/family/lockstep.ts). The output is deterministic: same input, same bytes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { indexPath, parseIndexLines } from '../src/family/index-lines.js';
-import type { CompanionRules, CrateRule, Evidence, FeatureRule, ReleaseDataFile, ReleaseRow } from '../src/family/release-data.js';
+import { deriveFamily, type Derivation, type LockstepRelease } from '../src/family/lockstep.js';
+import type { CrateRule, Evidence, FamilyRecord, FeatureRule, ReleaseDataFile, ReleaseRow } from '../src/family/release-data.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const defaultSharedData = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -21,10 +22,6 @@ export const defaultOut = path.join(repoRoot, 'data', 'release-data.json');
 
 /** Crates whose feature definitions are kept: their implications (p1 -> p2, ...) matter to migrations. */
 const DEFS_CRATES = ['wasmtime-wasi', 'wasmtime-wasi-http', 'wasmtime-wasi-nn'];
-/** Hypotheses the data must confirm (see checkCompanions). */
-const CRANELIFT_MAJOR_OFFSET = 87;
-const WINCH_MINOR_OFFSET = -2;
-const SAME_VERSION_CRATES = ['pulley-interpreter', 'pulley-macros', 'winch-codegen'];
 
 // The parts of feature-history.json and migrations.json read here.
 interface HistVersion {
@@ -36,12 +33,10 @@ interface HistVersion {
   implicit_features: string[];
   default: string[] | null;
   feature_defs: Record<string, string[]>;
-  family_deps?: { name: string; req: string }[] | null;
 }
 interface History {
   meta: { index_head: string };
-  wasmtime_to_cranelift: Record<string, { via: string; req: string }>;
-  crates: Record<string, { version_scheme: string; versions: HistVersion[] }>;
+  crates: Record<string, { versions: HistVersion[] }>;
 }
 interface RawEvidence {
   pr?: number;
@@ -84,6 +79,8 @@ interface Entry {
   yanked: boolean;
   source: 'index' | 'git';
   defs?: Readonly<Record<string, readonly string[]>>;
+  /** What family membership is derived from: the index's dependencies, or the release tag it was read at. */
+  lockstep: LockstepRelease;
 }
 
 export interface Generated {
@@ -117,6 +114,7 @@ export function generate(sharedData: string): Generated {
         yanked: r.yanked,
         source: 'index',
         ...(DEFS_CRATES.includes(name) ? { defs: r.featureDefs } : {}),
+        lockstep: { version: r.version, deps: r.deps },
       });
     }
     entries.set(name, m);
@@ -131,7 +129,12 @@ export function generate(sharedData: string): Generated {
         if (!m.has(v.vers)) warnings.push(`${name} ${v.vers}: source ${v.source} but not in crates-index`);
         continue;
       }
-      if (m.has(v.vers)) continue; // the index wins
+      const tag = /^git-tag:v(.+)$/.exec(v.source)![1]!;
+      const indexed = m.get(v.vers);
+      if (indexed !== undefined) {
+        indexed.lockstep = { ...indexed.lockstep, tag }; // the index wins, and the tag confirms the release
+        continue;
+      }
       m.set(v.vers, {
         version: v.vers,
         explicit: v.features.filter((f) => f !== 'default').sort(),
@@ -141,6 +144,7 @@ export function generate(sharedData: string): Generated {
         yanked: v.yanked === true,
         source: 'git',
         ...(DEFS_CRATES.includes(name) ? { defs: v.feature_defs } : {}),
+        lockstep: { version: v.vers, deps: [], tag },
       });
     }
   }
@@ -182,86 +186,51 @@ export function generate(sharedData: string): Generated {
     crates[name] = rows;
   }
 
-  const companions = checkCompanions(history, entries, warnings);
+  const derivation = deriveFamily(new Map([...entries].map(([name, m]) => [name, [...m.values()].map((e) => e.lockstep)])));
   checkMsrvLines(entries.get('wasmtime'), warnings);
 
   const head = history.meta.index_head;
   const snapshot = /\d{4}-\d{2}-\d{2}/.exec(head)?.[0];
   if (snapshot === undefined) throw new Error(`feature-history.json meta.index_head has no date: ${head}`);
   const file: ReleaseDataFile = {
-    format: 1,
+    format: 2,
     snapshot,
     indexHead: head,
     sets,
     defs,
     featureDefsFor: DEFS_CRATES,
     crates,
-    companions,
+    family: familyRecords(derivation, entries),
+    excluded: Object.fromEntries([...derivation.excluded.values()].map((x) => [x.crate, x.reason])),
     migrations: { rules: migrations.rules.map(featureRule), crateRules: migrations.crate_rules.map(crateRule) },
   };
   return { text: stringify(file) + '\n', crates: Object.keys(crates).length, versions, warnings };
 }
 
-/** Derives the own-numbering rules and checks each against every version in the data. */
-function checkCompanions(history: History, entries: ReadonlyMap<string, ReadonlyMap<string, Entry>>, warnings: string[]): CompanionRules {
-  const has = (crate: string, v: string): boolean => entries.get(crate)?.has(v) === true;
-  const wasmtime = [...(entries.get('wasmtime')?.keys() ?? [])];
-  const fail = (msg: string): never => {
-    throw new Error(`companion rule does not hold: ${msg}`);
-  };
-  // cranelift: every wasmtime >= 1.0 has cranelift-codegen 0.(major+87).patch, and the index's requirements agree.
-  const craneliftBefore1: Record<string, string> = {};
-  for (const [w, { req }] of Object.entries(history.wasmtime_to_cranelift)) {
-    const floor = semver.minVersion(req)?.version;
-    if (floor === undefined) fail(`wasmtime ${w}: cranelift requirement ${req}`);
-    if (semver.lt(w, '1.0.0')) craneliftBefore1[w] = floor!;
-    else if (floor !== cranelift(w)) fail(`wasmtime ${w} requires cranelift ${req}, not ${cranelift(w)}`);
-  }
-  for (const w of wasmtime) {
-    if (semver.gte(w, '1.0.0') && !has('cranelift-codegen', cranelift(w))) warnings.push(`wasmtime ${w}: no cranelift-codegen ${cranelift(w)}`);
-  }
-  for (const c of entries.get('cranelift-codegen')?.keys() ?? []) {
-    const p = semver.parse(c)!;
-    if (p.major === 0 && p.minor >= 1 + CRANELIFT_MAJOR_OFFSET && !has('wasmtime', `${p.minor - CRANELIFT_MAJOR_OFFSET}.0.${p.patch}`)) {
-      warnings.push(`cranelift-codegen ${c}: no wasmtime ${p.minor - CRANELIFT_MAJOR_OFFSET}.0.${p.patch}`);
+/**
+ * Per family crate: its numbering, the versions that belong to a release with another number (companions), and
+ * the versions that belong to none (its own numbering before it joined). Every other version is its own release.
+ */
+function familyRecords(d: Derivation, entries: ReadonlyMap<string, ReadonlyMap<string, Entry>>): Record<string, FamilyRecord> {
+  const out: Record<string, FamilyRecord> = {};
+  for (const [crate, member] of [...d.members].sort(([a], [b]) => byCodeUnit(a, b))) {
+    const versions = [...(entries.get(crate)?.keys() ?? [])].sort(semver.compare);
+    const mapped: Record<string, string> = {};
+    const own: string[] = [];
+    for (const v of versions) {
+      const release = member.releases.get(v);
+      if (release === undefined) own.push(v);
+      else if (release !== v) mapped[v] = release;
     }
+    const pins = Object.fromEntries(member.pins);
+    out[crate] = {
+      numbering: member.numbering,
+      ...(Object.keys(mapped).length > 0 ? { mapped } : {}),
+      ...(own.length > 0 ? { own } : {}),
+      ...(member.pins.size > 0 ? { pins } : {}),
+    };
   }
-  // Same version as wasmtime from the first shared version >= 1.0 on, for every later version on both sides.
-  const sameVersionFrom: Record<string, string> = {};
-  for (const crate of SAME_VERSION_CRATES) {
-    const own = [...(entries.get(crate)?.keys() ?? [])];
-    const from = own.filter((v) => semver.gte(v, '1.0.0') && has('wasmtime', v)).sort(semver.compare)[0];
-    if (from === undefined) fail(`${crate} never shares a wasmtime version`);
-    sameVersionFrom[crate] = from!;
-    for (const v of own) if (semver.gte(v, from!) && !has('wasmtime', v)) fail(`${crate} ${v} has no wasmtime ${v}`);
-    for (const v of wasmtime) if (semver.gte(v, from!) && !has(crate, v)) warnings.push(`wasmtime ${v}: no ${crate} ${v}`);
-  }
-  // winch-codegen before it shares: what wasmtime-winch X.Y.Z pins (index) and what exists (git versions).
-  const majors: number[] = [];
-  for (const v of history.crates['wasmtime-winch']?.versions ?? []) {
-    if (semver.gte(v.vers, sameVersionFrom['winch-codegen']!)) continue;
-    const expected = `0.${semver.major(v.vers) + WINCH_MINOR_OFFSET}.${semver.patch(v.vers)}`;
-    const pin = v.family_deps?.find((d) => d.name === 'winch-codegen')?.req;
-    if (pin !== undefined && pin !== `=${expected}`) fail(`wasmtime-winch ${v.vers} pins winch-codegen ${pin}, not =${expected}`);
-    if (!has('winch-codegen', expected)) fail(`wasmtime-winch ${v.vers}: no winch-codegen ${expected}`);
-    majors.push(semver.major(v.vers));
-  }
-  if (majors.length === 0) fail('no wasmtime-winch versions before winch-codegen shares wasmtime numbers');
-  const craneliftNumbered = Object.entries(history.crates)
-    .filter(([, c]) => c.version_scheme === 'cranelift')
-    .map(([n]) => n)
-    .sort(byCodeUnit);
-  return {
-    craneliftMajorOffset: CRANELIFT_MAJOR_OFFSET,
-    craneliftBefore1,
-    craneliftNumbered,
-    sameVersionFrom,
-    winchCodegen: { fromMajor: Math.min(...majors), toMajor: Math.max(...majors), minorOffset: WINCH_MINOR_OFFSET },
-  };
-}
-
-function cranelift(wasmtime: string): string {
-  return `0.${semver.major(wasmtime) + CRANELIFT_MAJOR_OFFSET}.${semver.patch(wasmtime)}`;
+  return out;
 }
 
 /** msrv() falls back to a line's newest release, which is only right if rust_version is constant within a line. */

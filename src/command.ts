@@ -33,6 +33,8 @@ Options:
       --json                    Print a JSON report on stdout instead of the diff
       --exact                   Write exact requirements (=X.Y.Z)
       --no-lift                 Align versions where they stand; add nothing to [workspace.dependencies]
+      --exclude <crate>         Leave a crate (and the family crates it pins exactly) as it is; repeatable,
+                                comma lists and globs (cranelift-*) accepted
       --all-keys                Also align renamed second copies of a crate (kept as they are by default)
       --drop-unknown-features   Drop features the chosen release lacks (with a warning) instead of stopping
       --apply-crate-migrations  Replace crates renamed or merged at the chosen release
@@ -64,6 +66,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   exact: { type: 'boolean' },
   'no-lift': { type: 'boolean' },
+  exclude: { type: 'string', multiple: true },
   'all-keys': { type: 'boolean' },
   'drop-unknown-features': { type: 'boolean' },
   'apply-crate-migrations': { type: 'boolean' },
@@ -123,14 +126,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     for (const p of current.problems) io.stderr.write(`${style.yellow('warning')}: release data cache: ${p}\n`);
     plan = planPaths(paths, {
       ...(o.to !== undefined ? { to: o.to } : {}),
-      exact: o.exact === true,
-      lift: o['no-lift'] !== true,
-      allKeys: o['all-keys'] === true,
-      dropUnknownFeatures: o['drop-unknown-features'] === true,
-      applyCrateMigrations: o['apply-crate-migrations'] === true,
-      bumpRustVersion: o['bump-rust-version'] === true,
-      allowUnknownVersion: o['allow-unknown-version'] === true,
-      allowYanked: o['allow-yanked'] === true,
+      // Flags not given leave the choice to each root's [workspace.metadata.wasmtime-align] settings.
+      ...given({
+        exact: o.exact,
+        lift: o['no-lift'] === true ? false : undefined,
+        allKeys: o['all-keys'],
+        dropUnknownFeatures: o['drop-unknown-features'],
+        applyCrateMigrations: o['apply-crate-migrations'],
+        bumpRustVersion: o['bump-rust-version'],
+        allowUnknownVersion: o['allow-unknown-version'],
+        allowYanked: o['allow-yanked'],
+      }),
+      ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
       keepGoing: o['keep-going'] === true,
       data: current.data,
     });
@@ -213,6 +220,11 @@ function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return 2;
+}
+
+/** The options that were given (a flag is `true` or absent; `lift` can only be turned off). */
+function given<T extends Record<string, boolean | undefined>>(o: T): Partial<Record<keyof T, boolean>> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, boolean>>;
 }
 
 /** `26.0.1`, `27.0.0-dev`, a line `26` / `26.0`, or `latest`; whether the release exists is the data's call. */

@@ -8,7 +8,9 @@ import type { Manifest } from './manifest/read.js';
 import { planRoot, type PlanOptions } from './plan/root.js';
 import { changedManifest, type Change, type Finding, type RootPlan } from './plan/types.js';
 import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
-import { resolveTo } from './plan/resolve-to.js';
+import { resolveTo, type ResolvedTo } from './plan/resolve-to.js';
+import { readSettings, settingError } from './manifest/settings.js';
+import type { Root } from './discover/index.js';
 
 /** One manifest that changes: its text before and after (BOM included) and the changes that made it. */
 export interface FilePlan {
@@ -31,9 +33,14 @@ export interface Plan {
   readonly findings: readonly Finding[];
   /** With `keepGoing`: the errors of the roots left out; their files are not in `files`. */
   readonly errors: readonly UserError[];
+  /** The release data the plan was made with (the family, releases, migration rules). */
+  readonly data: ReleaseData;
 }
 
-/** What a run asks for; every option off (and `--to` absent) by default. */
+/**
+ * What a run asks for. An option left undefined takes the root's own setting (`[workspace.metadata.wasmtime-align]`,
+ * see manifest/settings.ts), else its default: off, `lift` on, `--to` absent, nothing excluded.
+ */
 export interface PlanRequest {
   /** `--to`: `X.Y.Z`, a line `X` / `X.Y`, or `latest`. */
   readonly to?: string;
@@ -46,6 +53,8 @@ export interface PlanRequest {
   readonly bumpRustVersion?: boolean;
   readonly allowUnknownVersion?: boolean;
   readonly allowYanked?: boolean;
+  /** Crates left exactly as they are: names or globs (`cranelift-*`). */
+  readonly exclude?: readonly string[];
   /** Plan the roots that have no error even when others do (their errors are collected in `Plan.errors`). */
   readonly keepGoing?: boolean;
   /** The release data to plan with (default: the embedded data; the CLI and the API pass it overlaid with the user cache). */
@@ -58,24 +67,19 @@ export interface PlanRequest {
  */
 export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan {
   const data = req.data ?? embeddedReleaseData();
+  // A `--to` of the command line is checked before anything is read; a root's own `to` when the root is planned.
   const to = req.to === undefined ? undefined : resolveTo(req.to, data, { allowUnknownVersion: req.allowUnknownVersion === true, allowYanked: req.allowYanked === true });
-  const opts: PlanOptions = {
-    ...(to ? { to: to.version } : {}),
-    exact: req.exact === true,
-    lift: req.lift !== false,
-    allKeys: req.allKeys === true,
-    dropUnknownFeatures: req.dropUnknownFeatures === true,
-    applyCrateMigrations: req.applyCrateMigrations === true,
-    bumpRustVersion: req.bumpRustVersion === true,
-  };
   const discovery = discover(paths, { keepGoing: req.keepGoing === true });
   const errors: UserError[] = [...discovery.errors];
   const roots: RootPlan[] = [];
   const files: FilePlan[] = [];
   for (const r of discovery.roots) {
     try {
-      const root = planRoot(r, opts, data);
-      const rendered = renderRoot(root);
+      const opts = rootOptions(r, req, to, data);
+      const planned = planRoot(r, opts, data);
+      const toWarnings = opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message }));
+      const root = toWarnings.length > 0 ? { ...planned, findings: [...toWarnings, ...planned.findings] } : planned;
+      const rendered = renderRoot(root, data);
       roots.push(root);
       files.push(...rendered);
     } catch (e) {
@@ -97,7 +101,34 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
   if (discovery.roots.length === 0 && findings.length === 0 && errors.length === 0) {
     findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
   }
-  return { roots, files, findings, errors };
+  return { roots, files, findings, errors, data };
+}
+
+/** The options for one root: the command line's, else the root's settings, else the defaults. */
+function rootOptions(root: Root, req: PlanRequest, cliTo: ResolvedTo | undefined, data: ReleaseData): PlanOptions & { readonly toWarnings: readonly string[] } {
+  const repo = readSettings(root.manifest, root.kind);
+  const allowUnknownVersion = req.allowUnknownVersion ?? repo.allowUnknownVersion ?? false;
+  const allowYanked = req.allowYanked ?? repo.allowYanked ?? false;
+  let to = cliTo;
+  if (to === undefined && repo.to !== undefined) {
+    try {
+      to = resolveTo(repo.to, data, { allowUnknownVersion, allowYanked });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      throw settingError(root.manifest, root.kind, 'to', e.message.replace(/'--to <version>'/, '`to`'));
+    }
+  }
+  return {
+    ...(to ? { to: to.version } : {}),
+    toWarnings: cliTo === undefined ? (to?.warnings ?? []) : [],
+    exact: req.exact ?? repo.exact ?? false,
+    lift: req.lift ?? repo.lift ?? true,
+    allKeys: req.allKeys ?? repo.allKeys ?? false,
+    dropUnknownFeatures: req.dropUnknownFeatures ?? repo.dropUnknownFeatures ?? false,
+    applyCrateMigrations: req.applyCrateMigrations ?? repo.applyCrateMigrations ?? false,
+    bumpRustVersion: req.bumpRustVersion ?? repo.bumpRustVersion ?? false,
+    exclude: req.exclude ?? repo.exclude ?? [],
+  };
 }
 
 /** The file a write lands in; a symlink out of its workspace root is refused, never followed. */
@@ -112,12 +143,12 @@ function writePath(file: string, rootDir: string): string {
 }
 
 /** Renders and validates every file a root changes (a file's changes all come from its own root). */
-function renderRoot(root: RootPlan): FilePlan[] {
+function renderRoot(root: RootPlan, data: ReleaseData): FilePlan[] {
   const byFile = new Map<Manifest, Change[]>();
   for (const c of root.changes) byFile.set(changedManifest(c), [...(byFile.get(changedManifest(c)) ?? []), c]);
   const out: FilePlan[] = [];
   for (const [manifest, changes] of byFile) {
-    const text = renderManifest(manifest, changes);
+    const text = renderManifest(manifest, changes, (name) => data.family(name) !== undefined);
     validateRendered(manifest, changes, text);
     if (text === manifest.text) continue;
     const bom = manifest.bom ? '\ufeff' : '';

@@ -10,14 +10,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FAMILY_CRATE_NAMES } from '../src/family/crates.js';
 import { embeddedReleaseData } from '../src/family/release-data.js';
 import { cliPath, corpusDir } from './paths.js';
 import { copyTree, gitApply, readTree, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
 import { cargoStatus, snapshot } from './oracle.js';
 
 const ARGS = ['--to', 'latest', '--apply-crate-migrations'] as const;
-const FAMILY: ReadonlySet<string> = new Set(FAMILY_CRATE_NAMES);
+const FAMILY: ReadonlySet<string> = new Set(embeddedReleaseData().familyNames());
 const data = embeddedReleaseData();
 const latest = data.resolveLine('wasmtime', 'latest')?.version;
 const cargo = cargoStatus();
@@ -179,7 +178,7 @@ function checkFeatures(repo: string, written: string, report: Report): string {
       for (const d of list) {
         if (!FAMILY.has(d.name) || !reqs.has(d.req)) continue;
         deps++;
-        const version = data.companionVersion(d.name, release);
+        const version = data.versionAt(d.name, release);
         const rel = version === undefined ? undefined : data.release(d.name, version);
         if (rel === undefined) {
           problems.push(`${root.manifest} ${member}: ${d.name} ${d.req}: no release of ${d.name} for wasmtime ${release}`);

@@ -97,7 +97,7 @@ export function migratedFeatures(report: { roots: { target: { release: string | 
   const releases = report.roots.flatMap((r) => (r.target?.release ? [r.target.release] : []));
   return (crate: string, before: readonly string[], after: readonly string[]): boolean =>
     releases.some((w) => {
-      const v = data.companionVersion(crate, w) ?? w;
+      const v = data.versionAt(crate, w) ?? w;
       const r = data.release(crate, v);
       if (!r) return false;
       const has = (f: string) => f === 'default' || r.features.has(f);

@@ -88,20 +88,21 @@ test('spot checks against the release history', () => {
   assert.deepEqual(data.nearest('wasmtime', '26.0.9'), ['26.0.1', '26.0.0', '25.0.3']);
   assert.deepEqual(data.nearest('wasmtime', '49.0.0', 2), ['48.0.0', '47.0.0']);
 
-  assert.equal(data.companionVersion('cranelift-codegen', '26.0.1'), '0.113.1');
-  assert.equal(data.companionVersion('cranelift-codegen', '0.26.1'), '0.73.1');
-  assert.equal(data.companionVersion('cranelift-codegen', '23.0.0'), undefined, 'cranelift-codegen 0.110.0 was never published');
-  assert.equal(data.companionVersion('cranelift-wasm', '30.0.0'), undefined, 'gone after 0.112.3');
-  assert.equal(data.companionVersion('pulley-interpreter', '30.0.2'), '30.0.2');
-  assert.equal(data.companionVersion('pulley-interpreter', '25.0.3'), undefined);
-  assert.equal(data.companionVersion('pulley-interpreter', '0.0.0'), undefined, '0.0.0 is a coincidence, not lockstep');
-  assert.equal(data.companionVersion('pulley-macros', '33.0.0'), undefined);
-  assert.equal(data.companionVersion('pulley-macros', '34.0.0'), '34.0.0');
-  assert.equal(data.companionVersion('winch-codegen', '3.0.0'), '0.1.0');
-  assert.equal(data.companionVersion('winch-codegen', '24.0.13'), '0.22.13');
-  assert.equal(data.companionVersion('winch-codegen', '26.0.0'), '26.0.0');
-  assert.equal(data.companionVersion('winch-codegen', '2.0.0'), undefined);
-  assert.equal(data.companionVersion('wasmtime-wasi', '37.0.1'), '37.0.1');
+  assert.equal(data.versionAt('cranelift-codegen', '26.0.1'), '0.113.1');
+  assert.equal(data.versionAt('cranelift-codegen', '0.26.1'), '0.73.1');
+  assert.equal(data.versionAt('cranelift-codegen', '23.0.0'), undefined, 'cranelift-codegen 0.110.0 was never published');
+  assert.equal(data.versionAt('cranelift-wasm', '30.0.0'), undefined, 'gone after 0.112.3');
+  assert.equal(data.versionAt('pulley-interpreter', '30.0.2'), '30.0.2');
+  // cranelift-codegen 0.112.x pins pulley-interpreter 0.1.x, but on one wasmtime line only: its own numbering.
+  assert.equal(data.versionAt('pulley-interpreter', '25.0.3'), undefined);
+  assert.equal(data.versionAt('pulley-interpreter', '0.0.0'), undefined, '0.0.0 is a coincidence, not lockstep');
+  assert.equal(data.versionAt('pulley-macros', '33.0.0'), undefined);
+  assert.equal(data.versionAt('pulley-macros', '34.0.0'), '34.0.0');
+  assert.equal(data.versionAt('winch-codegen', '3.0.0'), '0.1.0');
+  assert.equal(data.versionAt('winch-codegen', '24.0.13'), '0.22.13');
+  assert.equal(data.versionAt('winch-codegen', '26.0.0'), '26.0.0');
+  assert.equal(data.versionAt('winch-codegen', '2.0.0'), undefined);
+  assert.equal(data.versionAt('wasmtime-wasi', '37.0.1'), '37.0.1');
   assert.equal(data.msrv('37.0.1'), '1.87.0');
   assert.equal(data.msrv('36.0.16'), '1.86.0', 'a later patch of a known line');
   assert.equal(data.msrv('4.0.0'), undefined);
@@ -118,20 +119,50 @@ test('spot checks against the release history', () => {
   assert.equal(m.crateRules.find((r) => r.crates.includes('wasmtime-fiber'))?.crates.length, 16);
 });
 
+test('every crate in the data is family, with its numbering, or excluded with the reason', () => {
+  const family = new Set(data.familyNames());
+  for (const crate of data.crates()) {
+    const f = data.family(crate);
+    if (f === undefined) assert.ok(data.excluded().get(crate), `${crate}: neither family nor excluded with a reason`);
+    else assert.ok(family.has(crate) && !data.excluded().has(crate), crate);
+  }
+  assert.equal(family.size + data.excluded().size, data.crates().length);
+  // The crates a hand-written list once missed, each on wasmtime's numbering.
+  const internal = data.crates().filter((c) => c.startsWith('wasmtime-internal-'));
+  assert.ok(internal.length >= 20, `${internal.length} internal crates`);
+  for (const crate of ['wasmtime-wizer', 'wasmtime-c-api-impl', 'wasmtime-wit-bindgen', 'wasmtime-wasi-tls-nativetls', 'wasmtime-wasi-tls-openssl', 'wasmtime-wasi-crypto', 'wasmtime-cli', ...internal]) {
+    assert.deepEqual(data.family(crate)?.numbering, { kind: 'wasmtime' }, crate);
+  }
+  for (const crate of data.crates().filter((c) => c.startsWith('cranelift-') && c !== 'cranelift-faerie' && c !== 'cranelift-simplejit')) {
+    assert.deepEqual(data.family(crate)?.numbering, { kind: 'companion', offset: 87 }, crate);
+  }
+  assert.deepEqual(data.family('winch-codegen')?.numbering, { kind: 'wasmtime' }, 'on wasmtime numbers from 26');
+  assert.equal(data.releaseOf('winch-codegen', '0.22.13'), '24.0.13', 'before 26: 0.(major-2).patch');
+  assert.equal(data.releaseOf('cranelift-codegen', '0.113.1'), '26.0.1');
+  assert.equal(data.releaseOf('cranelift-codegen', '0.136.2'), '49.0.2', 'a release newer than the data follows the numbering');
+  assert.equal(data.releaseOf('wasmtime-wasi', '49.0.0-dev'), '49.0.0-dev');
+  assert.equal(data.releaseOf('wasi-common', '0.5.0'), undefined, 'its own numbering, before it joined');
+  for (const name of ['wasmtime-provider', 'wasmtime-jni', 'wasi-nn', 'hyper']) assert.equal(data.family(name), undefined, name);
+  assert.deepEqual(data.exactPins('wasi-common', '36.0.0'), ['wiggle']);
+  assert.ok(data.exactPins('wasmtime-wasi', '17.0.3').includes('wasi-common'));
+  assert.ok(!data.exactPins('wasmtime-wasi', '37.0.1').includes('wasi-common'));
+  assert.ok(data.exactPins('wasmtime', '36.0.2').includes('wasmtime-environ'));
+});
+
 test('companion versions hold for every wasmtime release in the data', () => {
   const misses: string[] = [];
   for (const { version: w } of data.versions('wasmtime')) {
     const v = semver.parse(w)!;
     if (v.major >= 1) {
-      const c = data.companionVersion('cranelift-codegen', w);
+      const c = data.versionAt('cranelift-codegen', w);
       if (c !== `0.${v.major + 87}.${v.patch}`) misses.push(`cranelift-codegen ${w} -> ${c}`);
     }
-    if (v.major >= 26 && data.companionVersion('pulley-interpreter', w) !== w) misses.push(`pulley-interpreter ${w}`);
-    if (v.major >= 26 && data.companionVersion('winch-codegen', w) !== w) misses.push(`winch-codegen ${w}`);
+    if (v.major >= 26 && data.versionAt('pulley-interpreter', w) !== w) misses.push(`pulley-interpreter ${w}`);
+    if (v.major >= 26 && data.versionAt('winch-codegen', w) !== w) misses.push(`winch-codegen ${w}`);
   }
   assert.deepEqual(misses, ['cranelift-codegen 23.0.0 -> undefined']);
   // and back: every cranelift-codegen >= 0.88 belongs to some wasmtime release
-  const mapped = new Set(data.versions('wasmtime').map((r) => data.companionVersion('cranelift-codegen', r.version)));
+  const mapped = new Set(data.versions('wasmtime').map((r) => data.versionAt('cranelift-codegen', r.version)));
   const orphans = data.versions('cranelift-codegen').filter((r) => semver.gte(r.version, '0.88.0') && !mapped.has(r.version));
   assert.deepEqual(orphans.map((r) => r.version), []);
 });
@@ -191,7 +222,34 @@ test('an overlay of newer index lines replaces and extends the embedded versions
   assert.equal(d.release('wasmtime', '48.0.0')?.source, 'git', 'versions the overlay lacks stay');
   assert.equal(d.resolveLine('wasmtime', 'latest')?.version, '49.0.0');
   assert.equal(d.msrv('49.0.0'), '1.96.0');
-  assert.equal(d.companionVersion('cranelift-codegen', '49.0.0'), undefined, 'unknown until the overlay has it');
+  assert.equal(d.versionAt('cranelift-codegen', '49.0.0'), undefined, 'unknown until the overlay has it');
   assert.deepEqual(d.versions('wasmtime-wasi'), data.versions('wasmtime-wasi'));
   assert.equal(data.release('wasmtime', '0.38.2')?.yanked, true, 'the base is untouched');
+});
+
+test('an overlay brings new family crates in by the same rule, and leaves other projects out', () => {
+  const line = (name: string, vers: string, deps: [string, string][] = []): string =>
+    JSON.stringify({ name, vers, deps: deps.map(([n, req]) => ({ name: n, req, kind: 'normal' })), features: {}, yanked: false, v: 2 });
+  const overlay = new Map<string, readonly IndexRelease[]>([
+    ['wasmtime', parseIndexLines(line('wasmtime', '49.0.0', [['wasmtime-internal-newcrate', '=49.0.0'], ['cranelift-codegen', '^0.136.0'], ['http-body-util', '=0.1.0']]))],
+    ['wasmtime-internal-newcrate', parseIndexLines(line('wasmtime-internal-newcrate', '49.0.0'))],
+    ['cranelift-codegen', parseIndexLines(line('cranelift-codegen', '0.136.0', [['cranelift-newpart', '=0.136.0']]))],
+    ['cranelift-newpart', parseIndexLines(line('cranelift-newpart', '0.136.0'))],
+    // Other projects: their own numbers, whatever they depend on.
+    ['wasmtime-provider', parseIndexLines(line('wasmtime-provider', '2.13.0', [['wasmtime', '^48.0.0']]))],
+    ['wasi-nn', parseIndexLines(line('wasi-nn', '0.6.0'))],
+    ['http-body-util', parseIndexLines([line('http-body-util', '0.1.0'), line('http-body-util', '0.1.1')].join('\n'))],
+    ['wasmtime-wasi-http', parseIndexLines(line('wasmtime-wasi-http', '50.0.0', [['http-body-util', '=0.1.0']]))],
+  ]);
+  const d = withOverlay(data, overlay);
+  assert.deepEqual(d.family('wasmtime-internal-newcrate')?.numbering, { kind: 'wasmtime' });
+  assert.equal(d.releaseOf('wasmtime-internal-newcrate', '49.0.0'), '49.0.0');
+  assert.deepEqual(d.family('cranelift-newpart')?.numbering, { kind: 'companion', offset: 87 });
+  assert.equal(d.versionAt('cranelift-newpart', '49.0.0'), '0.136.0');
+  assert.equal(d.family('wasmtime-provider'), undefined);
+  assert.match(d.excluded().get('wasmtime-provider') ?? '', /pins a family release/);
+  assert.equal(d.family('wasi-nn'), undefined);
+  assert.match(d.excluded().get('http-body-util') ?? '', /^pinned at a number of its own \(http-body-util 0\.1\.0 by wasmtime 49\.0\.0\)/);
+  assert.ok(d.familyNames().includes('wasmtime-internal-newcrate') && !d.familyNames().includes('wasi-nn'));
+  assert.ok(d.exactPins('wasmtime', '49.0.0').includes('wasmtime-internal-newcrate'));
 });

@@ -6,7 +6,6 @@
 import type { AST } from 'toml-eslint-parser';
 import type { Root } from '../discover/index.js';
 import type { SourceLocation } from '../errors.js';
-import { familyCrate } from '../family/crates.js';
 import { dependencyEntries, field, lookup, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
 import { nodeLocation, valueLocation } from '../manifest/locate.js';
 import type { Manifest } from '../manifest/read.js';
@@ -47,12 +46,12 @@ export function memberAsks(root: Root, releases: ReleaseMap): AskInfo[] {
   const out: AskInfo[] = [];
   for (const m of memberManifests(root)) {
     // As in planning: a member that cannot name the family is not given a syntax tree.
-    if (m !== root.manifest && !mayUseFamily(m, wsDeps)) continue;
+    if (m !== root.manifest && !mayUseFamily(m, wsDeps, (name) => releases.isFamily(name))) continue;
     for (const e of dependencyEntries(m)) {
       if (e.table.scope !== 'package') continue;
       // Cargo itself rejects an inheriting entry without a workspace entry; the align run reports that.
       const from = e.source === 'inherited' ? ws.get(e.key) : e;
-      if (!from || from.source === 'inherited' || !familyCrate(from.package)) continue;
+      if (!from || from.source === 'inherited' || !releases.isFamily(from.package)) continue;
       out.push(askOf(m, e, from, releases));
     }
   }

@@ -5,7 +5,6 @@
 import * as path from 'node:path';
 import * as semver from '../semver.js';
 import type { Root } from '../discover/index.js';
-import { familyCrate } from '../family/crates.js';
 import type { ReleaseData } from '../family/release-data.js';
 import type { Manifest } from '../manifest/read.js';
 import { memberAsks, memberManifests, packageName, type AskInfo } from './asks.js';
@@ -40,7 +39,7 @@ export function rootContext(root: Root, data: ReleaseData, releases: ReleaseMap,
   }
   const lockedReleases = new Set<string>();
   for (const p of lock?.packages ?? []) {
-    const r = familyCrate(p.name) ? releases.releaseOf(p.name, p.version) : undefined;
+    const r = releases.releaseOf(p.name, p.version);
     if (r !== undefined) lockedReleases.add(r);
   }
   return {
@@ -58,12 +57,11 @@ export function rootContext(root: Root, data: ReleaseData, releases: ReleaseMap,
 }
 
 /**
- * A family crate or one of wasmtime's internal crates, which the family list leaves out because nobody depends
- * on them directly (`wasmtime-internal-*`, and before 36 `wasmtime-jit-debug`, `wasmtime-winch`, ...): a
- * `wasmtime-*` crate at a release the lock holds. Third-party `wasmtime-*` crates have their own numbers.
+ * A family crate, or a `wasmtime-*` crate at a release the lock holds: an internal crate newer than the release
+ * data. Third-party `wasmtime-*` crates have their own numbers.
  */
 export function isProjectPackage(ctx: RootContext, p: LockPackage): boolean {
-  return familyCrate(p.name) !== undefined || (p.name.startsWith('wasmtime-') && ctx.lockedReleases.has(p.version));
+  return ctx.releases.isFamily(p.name) || (p.name.startsWith('wasmtime-') && ctx.lockedReleases.has(p.version));
 }
 
 export function isMemberNode(ctx: RootContext, p: LockPackage): boolean {

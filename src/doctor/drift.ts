@@ -2,7 +2,6 @@
  * Drift: members asking for different releases, a lock that breaks the family's own pins, a stale lock.
  */
 import * as semver from '../semver.js';
-import { familyCrate } from '../family/crates.js';
 import { satisfies, type RootContext } from './context.js';
 import type { Ask, DriftFinding } from './types.js';
 
@@ -22,32 +21,6 @@ function releaseDrift(ctx: RootContext): DriftFinding[] {
   return [{ kind: 'releases', level: 'warning', message: `members ask for ${releases.length} releases of the wasmtime family: ${releases.map((r) => r.release).join(', ')}`, releases }];
 }
 
-/**
- * Crates the family pins with `=` (wasmtime-release-history.md, "Lockstep facts": since 0.31.0, the internal
- * crates, environ, pulley, winch, the wiggle chain and wasi-common). Everything else inside the family is a caret
- * requirement on the release's own version.
- */
-const EXACT_PINNED: ReadonlySet<string> = new Set([
-  'wasmtime-environ',
-  'wasmtime-cache',
-  'wasmtime-cranelift',
-  'wasmtime-fiber',
-  'wasmtime-component-macro',
-  'wasmtime-component-util',
-  'wasmtime-runtime',
-  'wasmtime-jit',
-  'wasmtime-types',
-  'pulley-interpreter',
-  'pulley-macros',
-  'winch-codegen',
-  'wiggle',
-  'wiggle-macro',
-  'wiggle-generate',
-  'wasi-common',
-  'wasi-cap-std-sync',
-  'wasi-tokio',
-]);
-const EXACT_PINS_FROM = '0.31.0';
 
 /** A locked family crate whose locked family dependency is not what its release requires. */
 function lockstepDrift(ctx: RootContext): DriftFinding[] {
@@ -57,14 +30,15 @@ function lockstepDrift(ctx: RootContext): DriftFinding[] {
   for (const p of lock.packages) {
     // A path package's requirements are in its own manifest (a member's asks are checked as such); a local crate
     // may even just share a family name (preview2-prototyping's wasi-common 0.0.0).
-    const release = familyCrate(p.name) && p.kind !== 'path' ? ctx.releases.releaseOf(p.name, p.version) : undefined;
+    const release = p.kind !== 'path' ? ctx.releases.releaseOf(p.name, p.version) : undefined;
     if (release === undefined) continue;
     for (const q of new Set(p.deps)) {
       const dep = lock.packages[q]!;
-      if (!familyCrate(dep.name)) continue;
+      if (!ctx.releases.isFamily(dep.name)) continue;
       const expected = ctx.releases.versionAt(dep.name, release);
       if (expected === undefined) continue;
-      const exact = EXACT_PINNED.has(dep.name) && !semver.lt(release, EXACT_PINS_FROM);
+      // Which family crates a release pins with `=` comes from the release data (the index's requirements).
+      const exact = ctx.data.exactPins(p.name, p.version).includes(dep.name);
       const req = exact ? `=${expected}` : `^${expected}`;
       if (exact ? dep.version === expected : satisfies(dep.version, req)) continue;
       out.push({

@@ -3,7 +3,6 @@
  * `cargo tree -i crate@version` for each, cut at the members and naming who holds each version.
  */
 import * as semver from '../semver.js';
-import { familyCrate } from '../family/crates.js';
 import { isMemberNode, isProjectPackage, satisfies, type RootContext } from './context.js';
 import type { LockPackage } from './lock.js';
 import { lineOf } from './releases.js';
@@ -14,7 +13,7 @@ export function familyReport(ctx: RootContext): { family: FamilyCrateReport[]; l
   if (!lock) return { family: [], lines: [] };
   const byName = new Map<string, LockPackage[]>();
   for (const p of lock.packages) {
-    if (!familyCrate(p.name)) continue;
+    if (!ctx.releases.isFamily(p.name)) continue;
     byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
   }
   const family: FamilyCrateReport[] = [...byName.keys()].sort().map((name) => {
@@ -29,7 +28,7 @@ export function familyReport(ctx: RootContext): { family: FamilyCrateReport[]; l
       };
       return pkgs.length > 1 ? { ...base, chains: chainsTo(ctx, p) } : base;
     });
-    return { name, numbering: familyCrate(name)!.numbering, versions };
+    return { name, numbering: ctx.data.family(name)!.numbering.kind, versions };
   });
   return { family, lines: linesOf(family) };
 }

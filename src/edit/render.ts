@@ -8,9 +8,10 @@ import { addSplices } from './workspace-table.js';
 /**
  * Renders one manifest's planned changes as splices of its original text: nothing outside the edited entries
  * moves, so comments, blank lines, key order, quoting, alignment and line endings stay as they were.
- * Returns the new text without the BOM (the writer puts it back).
+ * Returns the new text without the BOM (the writer puts it back). `isFamily` places new workspace entries next to
+ * the family's in an unsorted table.
  */
-export function renderManifest(manifest: Manifest, changes: readonly Change[]): string {
+export function renderManifest(manifest: Manifest, changes: readonly Change[], isFamily: (packageName: string) => boolean): string {
   const splices: Splice[] = [];
   const adds: AddWorkspaceEntry[] = [];
   for (const c of changes) {
@@ -32,6 +33,6 @@ export function renderManifest(manifest: Manifest, changes: readonly Change[]): 
         break;
     }
   }
-  if (adds.length > 0) splices.push(...addSplices(manifest, adds));
+  if (adds.length > 0) splices.push(...addSplices(manifest, adds, isFamily));
   return applySplices(manifest.text, splices);
 }

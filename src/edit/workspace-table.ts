@@ -1,14 +1,13 @@
 import type { AST } from 'toml-eslint-parser';
 import { keyName } from '../manifest/dependencies.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
-import { familyCrate } from '../family/crates.js';
 import type { AddWorkspaceEntry, EntryValue } from '../plan/types.js';
 import { aboveComments, belowTrailingComments, insertLinesAfter } from './lines.js';
 import { indentAt, lineStart, type Splice } from './splice.js';
 import { formatKey, formatValue, type WritableValue } from './toml-text.js';
 
 /** New `[workspace.dependencies]` entries: sorted position in a sorted table, else after the family, else created. */
-export function addSplices(manifest: Manifest, adds: readonly AddWorkspaceEntry[]): Splice[] {
+export function addSplices(manifest: Manifest, adds: readonly AddWorkspaceEntry[], isFamily: (packageName: string) => boolean): Splice[] {
   const text = manifest.text;
   const eol = manifest.eol;
   const tables = manifest.ast.body[0]!.body.filter((n): n is AST.TOMLTable => n.type === 'TOMLTable');
@@ -23,7 +22,7 @@ export function addSplices(manifest: Manifest, adds: readonly AddWorkspaceEntry[
   const line = (a: AddWorkspaceEntry, like: AST.TOMLKeyValue): string => indentAt(text, like.range[0]) + entryLine(a.key, a.after, align);
   const isSorted = kvs.every((kv, i) => i === 0 || keyOf(kvs[i - 1]!) <= keyOf(kv));
   if (!isSorted) {
-    const family = kvs.filter((kv) => familyCrate(packageOfKv(manifest, keyOf(kv))) !== undefined);
+    const family = kvs.filter((kv) => isFamily(packageOfKv(manifest, keyOf(kv))));
     const anchor = family.at(-1) ?? kvs.at(-1)!;
     const at = anchor === kvs.at(-1) ? belowTrailingComments(text, anchor.range[1]) : anchor.range[1];
     return [insertLinesAfter(text, at, sorted.map((a) => line(a, anchor)), eol)];

@@ -29,6 +29,8 @@ export interface IndexRelease {
   readonly yanked: boolean;
   /** Each feature's definition, `default` included. */
   readonly featureDefs: Readonly<Record<string, readonly string[]>>;
+  /** Normal and build dependencies (the crate's package name and requirement): what family membership is derived from. */
+  readonly deps: readonly { readonly package: string; readonly req: string }[];
 }
 
 export class IndexFormatError extends Error {}
@@ -86,5 +88,8 @@ function releaseOf(obj: unknown, where: string): IndexRelease {
     rustVersion: typeof o.rust_version === 'string' ? o.rust_version : undefined,
     yanked: o.yanked === true,
     featureDefs: defs,
+    deps: deps
+      .filter((d) => d.kind !== 'dev' && typeof d.name === 'string' && typeof d.req === 'string')
+      .map((d) => ({ package: typeof d.package === 'string' ? d.package : d.name, req: d.req })),
   };
 }

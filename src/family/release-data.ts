@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { packageRoot } from '../package-root.js';
 import * as semver from '../semver.js';
 import type { IndexRelease } from './index-lines.js';
+import { deriveFamily, releaseFor, versionFor, type LockstepRelease, type Numbering, type PinRange } from './lockstep.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The file format (shared with the generator).
@@ -62,22 +63,19 @@ export interface CrateRule {
   readonly evidence: readonly Evidence[];
 }
 
-/** How own-numbered crates map to wasmtime versions; each rule is verified against the data by the generator. */
-export interface CompanionRules {
-  /** cranelift = 0.(wasmtime major + offset).patch for wasmtime >= 1.0.0. */
-  readonly craneliftMajorOffset: number;
-  /** wasmtime < 1.0.0 -> cranelift version (lower bound of the cranelift requirement of that release). */
-  readonly craneliftBefore1: Readonly<Record<string, string>>;
-  /** Crates using cranelift's numbering. */
-  readonly craneliftNumbered: readonly string[];
-  /** Crate -> first wasmtime version from which it publishes wasmtime's own version numbers. */
-  readonly sameVersionFrom: Readonly<Record<string, string>>;
-  /** winch-codegen 0.(major + minorOffset).patch for wasmtime majors fromMajor..toMajor. */
-  readonly winchCodegen: { readonly fromMajor: number; readonly toMajor: number; readonly minorOffset: number };
+/** A family crate in the data file: how its versions map to wasmtime releases (see lockstep.ts). */
+export interface FamilyRecord {
+  readonly numbering: Numbering;
+  /** Versions that belong to a release with another number (companions): version -> wasmtime release. */
+  readonly mapped?: Readonly<Record<string, string>>;
+  /** Versions that belong to no release (the crate's own numbering, before it joined the family). */
+  readonly own?: readonly string[];
+  /** Family crates its releases pin with `=`, over which of its versions. */
+  readonly pins?: Readonly<Record<string, PinRange>>;
 }
 
 export interface ReleaseDataFile {
-  readonly format: 1;
+  readonly format: 2;
   /** Date of the embedded registry index snapshot (YYYY-MM-DD). */
   readonly snapshot: string;
   /** The index commit and time the snapshot was taken at. */
@@ -87,7 +85,10 @@ export interface ReleaseDataFile {
   readonly defs: readonly Readonly<Record<string, number>>[];
   readonly featureDefsFor: readonly string[];
   readonly crates: Readonly<Record<string, readonly ReleaseRow[]>>;
-  readonly companions: CompanionRules;
+  /** The family, derived by the generator: every crate of `crates` is here or in `excluded`. */
+  readonly family: Readonly<Record<string, FamilyRecord>>;
+  /** Crates of `crates` that are not family -> why. */
+  readonly excluded: Readonly<Record<string, string>>;
   readonly migrations: { readonly rules: readonly FeatureRule[]; readonly crateRules: readonly CrateRule[] };
 }
 
@@ -112,6 +113,13 @@ export interface CrateRelease {
   readonly featureDefs?: Readonly<Record<string, readonly string[]>>;
 }
 
+/** A crate of the wasmtime family: it moves in lockstep with wasmtime (membership derived from the data). */
+export interface FamilyCrate {
+  readonly name: string;
+  /** How its newest releases are numbered: wasmtime's own number, or a companion number mapped to it. */
+  readonly numbering: Numbering;
+}
+
 export interface ResolveOptions {
   /** Let pre-releases match (default false). */
   readonly prerelease?: boolean;
@@ -132,13 +140,25 @@ export interface ReleaseData {
   /** Known versions nearest to `version` (same line first), up to n, nearest first: for "did you mean" messages. */
   nearest(crate: string, version: string, n?: number): string[];
   migrations(): { readonly rules: readonly FeatureRule[]; readonly crateRules: readonly CrateRule[] };
+  /** The family crate with this exact package name, if it is one. */
+  family(crate: string): FamilyCrate | undefined;
+  /** Every family crate, sorted. */
+  familyNames(): readonly string[];
+  /** Crates of the data that are not family -> why. */
+  excluded(): ReadonlyMap<string, string>;
   /**
-   * The version of `crate` that belongs to wasmtime `wasmtimeVersion`: cranelift-numbered crates 0.(major+87).patch
-   * (a table before 1.0), pulley-interpreter / winch-codegen / pulley-macros the same version once they share it
-   * (winch-codegen 0.(major-2).patch for wasmtime 3-25), other family crates the same version. Only versions the
-   * data (with its overlay) knows are returned; otherwise undefined.
+   * The wasmtime release `crate@version` belongs to: the data's answer for a version it knows, else the crate's
+   * numbering (a fork's `49.0.0-dev`, a cranelift release newer than the data). Undefined outside the family, and
+   * for versions of the crate's own numbering from before it joined.
    */
-  companionVersion(crate: string, wasmtimeVersion: string): string | undefined;
+  releaseOf(crate: string, version: string): string | undefined;
+  /**
+   * The version of `crate` that belongs to wasmtime `wasmtimeVersion` (`cranelift-codegen`, `26.0.1` ->
+   * `0.113.1`; `wasmtime-wasi`, `26.0.1` -> `26.0.1`). Only versions the data (with its overlay) knows.
+   */
+  versionAt(crate: string, wasmtimeVersion: string): string | undefined;
+  /** The family crates `crate@version` pins with `=` (the data's pin ranges; a newer version pins what the newest did). */
+  exactPins(crate: string, version: string): readonly string[];
   /**
    * wasmtime's rust_version at that release (declared from 5.0.0). For a version the data lacks, that of the newest
    * known release on its major.minor line (constant within a line, checked by the generator). Else undefined.
@@ -185,31 +205,82 @@ function fromFile(file: ReleaseDataFile): ReleaseData {
         ...(defs !== undefined ? { featureDefs: defsTables[defs] } : {}),
       };
     });
-  return new Data(file.snapshot, file.companions, file.migrations, (crate) => {
+  const load = (crate: string): CrateRelease[] | undefined => {
     const rows = Object.hasOwn(file.crates, crate) ? file.crates[crate] : undefined;
     return rows && decode(crate, rows);
-  }, Object.keys(file.crates));
+  };
+  return new Data(file.snapshot, file.migrations, load, Object.keys(file.crates), recordedFamily(file, load));
+}
+
+/** The family as the generator recorded it; a crate's version map is built on first use. */
+function recordedFamily(file: ReleaseDataFile, load: (crate: string) => readonly CrateRelease[] | undefined): FamilyTable {
+  const maps = new Map<string, ReadonlyMap<string, string>>();
+  return {
+    names: Object.keys(file.family).sort(),
+    excluded: new Map(Object.entries(file.excluded)),
+    numbering: (crate) => (Object.hasOwn(file.family, crate) ? file.family[crate]!.numbering : undefined),
+    pins: (crate) => new Map(Object.entries((Object.hasOwn(file.family, crate) ? file.family[crate]!.pins : undefined) ?? {})),
+    releases(crate) {
+      let m = maps.get(crate);
+      if (m === undefined && Object.hasOwn(file.family, crate)) {
+        const rec = file.family[crate]!;
+        const own = new Set(rec.own ?? []);
+        const built = new Map<string, string>();
+        for (const r of load(crate) ?? []) if (!own.has(r.version)) built.set(r.version, rec.mapped?.[r.version] ?? r.version);
+        maps.set(crate, (m = built));
+      }
+      return m;
+    },
+  };
 }
 
 /**
  * The data overlaid with newer index files (e.g. from the user cache): per crate, the overlay's versions replace
- * the ones with the same number (so yanked flags follow the overlay) and add new ones; other versions stay.
+ * the ones with the same number (so yanked flags follow the overlay) and add new ones; other versions stay. The
+ * family is derived again for the releases the base did not have, so a crate new in the registry joins it.
  */
 export function withOverlay(base: ReleaseData, overlay: ReadonlyMap<string, readonly IndexRelease[]>, source: 'cache' = 'cache'): ReleaseData {
   if (!(base instanceof Data)) throw new TypeError('withOverlay: base must come from embeddedReleaseData() or withOverlay()');
-  return new Data(
-    base.snapshot,
-    base.companions,
-    base.migrations(),
-    (crate) => {
-      const extra = overlay.get(crate);
-      if (extra === undefined) return base.versions(crate);
-      const byVersion = new Map(base.versions(crate).map((r) => [r.version, r]));
-      for (const r of extra) if (semver.valid(r.version)) byVersion.set(r.version, fromIndex(r, source));
-      return [...byVersion.values()].sort((a, b) => semver.compare(a.version, b.version));
-    },
-    [...base.crates(), ...overlay.keys()],
-  );
+  const load = (crate: string): readonly CrateRelease[] => {
+    const extra = overlay.get(crate);
+    if (extra === undefined) return base.versions(crate);
+    const byVersion = new Map(base.versions(crate).map((r) => [r.version, r]));
+    for (const r of extra) if (semver.valid(r.version)) byVersion.set(r.version, fromIndex(r, source));
+    return [...byVersion.values()].sort((a, b) => semver.compare(a.version, b.version));
+  };
+  return new Data(base.snapshot, base.migrations(), load, [...base.crates(), ...overlay.keys()], overlaidFamily(base, overlay));
+}
+
+/** The base's family, extended by deriving it again over the overlay's releases that the base lacks. */
+function overlaidFamily(base: Data, overlay: ReadonlyMap<string, readonly IndexRelease[]>): FamilyTable {
+  const fresh = new Map<string, LockstepRelease[]>();
+  for (const [crate, list] of overlay) {
+    const added = list.filter((r) => semver.valid(r.version) && base.release(crate, r.version) === undefined);
+    if (added.length > 0) fresh.set(crate, added.map((r) => ({ version: r.version, deps: r.deps })));
+  }
+  if (fresh.size === 0) return base.familyTable;
+  const known = new Map<string, ReadonlyMap<string, string>>();
+  for (const crate of base.familyNames()) known.set(crate, base.familyTable.releases(crate)!);
+  const d = deriveFamily(fresh, known);
+  const excluded = new Map([...base.excluded()].filter(([crate]) => !d.members.has(crate)));
+  for (const [crate, x] of d.excluded) if (!known.has(crate)) excluded.set(crate, x.reason);
+  return {
+    names: [...d.members.keys()].sort(),
+    excluded,
+    numbering: (crate) => d.members.get(crate)?.numbering,
+    releases: (crate) => d.members.get(crate)?.releases,
+    // Pins are read from dependency lists, which only the overlay's releases carry here.
+    pins: (crate) => (fresh.has(crate) ? new Map([...base.familyTable.pins(crate), ...(d.members.get(crate)?.pins ?? [])]) : base.familyTable.pins(crate)),
+  };
+}
+
+/** Family membership and each member's version -> wasmtime release map. */
+interface FamilyTable {
+  readonly names: readonly string[];
+  readonly excluded: ReadonlyMap<string, string>;
+  numbering(crate: string): Numbering | undefined;
+  releases(crate: string): ReadonlyMap<string, string> | undefined;
+  pins(crate: string): ReadonlyMap<string, PinRange>;
 }
 
 function fromIndex(r: IndexRelease, source: 'cache'): CrateRelease {
@@ -230,15 +301,17 @@ function fromIndex(r: IndexRelease, source: 'cache'): CrateRelease {
 class Data implements ReleaseData {
   private readonly cache = new Map<string, readonly CrateRelease[]>();
   private readonly index = new Map<string, ReadonlyMap<string, CrateRelease>>();
+  private readonly inverse = new Map<string, ReadonlyMap<string, string>>();
+  private readonly members = new Map<string, FamilyCrate | undefined>();
   private readonly names: readonly string[];
 
   constructor(
     readonly snapshot: string,
-    readonly companions: CompanionRules,
     private readonly rules: ReturnType<ReleaseData['migrations']>,
     /** A crate's releases in semver order. */
     private readonly load: (crate: string) => readonly CrateRelease[] | undefined,
     names: readonly string[],
+    readonly familyTable: FamilyTable,
   ) {
     this.names = [...new Set(names)].sort();
   }
@@ -292,21 +365,55 @@ class Data implements ReleaseData {
     return this.rules;
   }
 
-  companionVersion(crate: string, wasmtimeVersion: string): string | undefined {
-    const w = semver.parse(wasmtimeVersion);
-    if (w === null) return undefined;
-    const c = this.companions;
-    let v: string | undefined;
-    if (c.craneliftNumbered.includes(crate) || crate.startsWith('cranelift-') || crate === 'cranelift') {
-      v = w.major >= 1 ? `0.${w.major + c.craneliftMajorOffset}.${w.patch}` : c.craneliftBefore1[w.version];
-    } else if (Object.hasOwn(c.sameVersionFrom, crate)) {
-      const wc = c.winchCodegen;
-      if (semver.gte(w, c.sameVersionFrom[crate]!)) v = w.version;
-      else if (crate === 'winch-codegen' && w.major >= wc.fromMajor && w.major <= wc.toMajor) v = `0.${w.major + wc.minorOffset}.${w.patch}`;
-    } else {
-      v = w.version; // wasmtime-numbered crates share the version itself
+  family(crate: string): FamilyCrate | undefined {
+    if (!this.members.has(crate)) {
+      const numbering = this.familyTable.numbering(crate);
+      this.members.set(crate, numbering === undefined ? undefined : { name: crate, numbering });
     }
+    return this.members.get(crate);
+  }
+
+  familyNames(): readonly string[] {
+    return this.familyTable.names;
+  }
+
+  excluded(): ReadonlyMap<string, string> {
+    return this.familyTable.excluded;
+  }
+
+  releaseOf(crate: string, version: string): string | undefined {
+    const numbering = this.familyTable.numbering(crate);
+    if (numbering === undefined || semver.valid(version) === null) return undefined;
+    if (this.release(crate, version) !== undefined) return this.familyTable.releases(crate)?.get(version);
+    return releaseFor(numbering, version);
+  }
+
+  versionAt(crate: string, wasmtimeVersion: string): string | undefined {
+    const numbering = this.familyTable.numbering(crate);
+    if (numbering === undefined || semver.valid(wasmtimeVersion) === null) return undefined;
+    let inv = this.inverse.get(crate);
+    if (inv === undefined) {
+      const m = new Map<string, string>();
+      // Releases in semver order: where two versions serve one release, the newer is the answer.
+      for (const r of this.versions(crate)) {
+        const w = this.familyTable.releases(crate)?.get(r.version);
+        if (w !== undefined) m.set(w, r.version);
+      }
+      this.inverse.set(crate, (inv = m));
+    }
+    const known = inv.get(wasmtimeVersion);
+    if (known !== undefined) return known;
+    // A release the data lists for wasmtime but not for this crate: the crate did not ship one (cranelift 0.110.0).
+    if (this.release('wasmtime', wasmtimeVersion) !== undefined) return undefined;
+    const v = versionFor(numbering, wasmtimeVersion);
     return v !== undefined && this.release(crate, v) !== undefined ? v : undefined;
+  }
+
+  exactPins(crate: string, version: string): readonly string[] {
+    if (semver.valid(version) === null) return [];
+    return [...this.familyTable.pins(crate)]
+      .filter(([, r]) => semver.gte(version, r.from) && (r.until === undefined || semver.lte(version, r.until)))
+      .map(([pinned]) => pinned);
   }
 
   msrv(wasmtimeVersion: string): string | undefined {

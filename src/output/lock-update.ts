@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { relativePath } from '../errors.js';
-import { familyCrate } from '../family/crates.js';
 import { readLock } from '../doctor/lock.js';
 import type { Plan } from '../pipeline.js';
 import type { Change } from '../plan/types.js';
@@ -28,7 +27,8 @@ export function lockUpdates(plan: Plan, cwd: string): LockUpdate[] {
     if (!fs.existsSync(lockFile)) continue;
     const lock = readLock(lockFile);
     if (!lock) continue;
-    const crates = new Set(root.changes.flatMap(changedCrates));
+    const isFamily = (name: string): boolean => plan.data.family(name) !== undefined;
+    const crates = new Set(root.changes.flatMap((c) => changedCrates(c).filter(isFamily)));
     const specs: string[] = [];
     for (const name of [...crates].sort()) {
       const versions = lock.packages.filter((p) => p.name === name && p.kind === 'registry').map((p) => p.version);
@@ -41,15 +41,15 @@ export function lockUpdates(plan: Plan, cwd: string): LockUpdate[] {
   return out;
 }
 
-/** The family crates a change touches the requirement of. */
+/** The crates a change touches the requirement of. */
 function changedCrates(c: Change): string[] {
   switch (c.kind) {
     case 'rewrite':
     case 'remove':
-      return familyCrate(c.entry.package) ? [c.entry.package] : [];
+      return [c.entry.package];
     case 'add': {
       const pkg = typeof c.after === 'object' && typeof c.after.package === 'string' ? c.after.package : c.key;
-      return familyCrate(pkg) ? [pkg] : [];
+      return [pkg];
     }
     default:
       return [];

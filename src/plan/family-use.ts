@@ -1,4 +1,3 @@
-import { familyCrate } from '../family/crates.js';
 import { isTable, packageDependencyTables } from '../manifest/dependencies.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 
@@ -8,18 +7,18 @@ import type { Manifest, TomlTable } from '../manifest/read.js';
  * on a monorepo the many members that cannot matter are never given a syntax tree. Errs towards yes: a yes only
  * costs the full parse.
  */
-export function mayUseFamily(member: Manifest, rootWorkspaceDeps: TomlTable): boolean {
+export function mayUseFamily(member: Manifest, rootWorkspaceDeps: TomlTable, isFamily: (packageName: string) => boolean): boolean {
   for (const { table } of packageDependencyTables(member.value)) {
     for (const [key, spec] of Object.entries(table)) {
-      if (familyCrate(key)) return true;
+      if (isFamily(key)) return true;
       if (!isTable(spec)) continue;
       const pkg = spec['package'];
-      if (typeof pkg === 'string' && familyCrate(pkg)) return true;
+      if (typeof pkg === 'string' && isFamily(pkg)) return true;
       if (spec['workspace'] === true) {
         const inherited = Object.prototype.hasOwnProperty.call(rootWorkspaceDeps, key) ? rootWorkspaceDeps[key] : undefined;
         if (inherited === undefined) return true;
         const inheritedPkg = isTable(inherited) ? inherited['package'] : undefined;
-        if (typeof inheritedPkg === 'string' && familyCrate(inheritedPkg)) return true;
+        if (typeof inheritedPkg === 'string' && isFamily(inheritedPkg)) return true;
       }
     }
   }

@@ -2,19 +2,18 @@ import * as semver from '../semver.js';
 import { UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
-import { familyCrate } from '../family/crates.js';
 import { dependencyEntries, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation } from '../manifest/locate.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
-import { floorVersion, parseRequirement, sameRequirement } from '../manifest/requirement.js';
+import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from '../manifest/requirement.js';
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
 import { mayUseFamily } from './family-use.js';
 import { migrateRootFeatures } from './features.js';
 import { addBlockerOf, isLiftable, planLift } from './lift.js';
-import { candidateOf, chooseTarget, requirementText, type Candidate } from './target.js';
+import { candidateOf, chooseTarget, requirementText, versionTextFor, type Candidate } from './target.js';
 import { toolchainFindings } from './toolchain.js';
-import type { Change, Finding, RootPlan, Target } from './types.js';
+import type { Change, ExcludedCrate, Finding, MigrationNote, RootPlan, Target } from './types.js';
 import { groupBy, note, uniqueManifests } from './util.js';
 import { featuresOf, withFeatures, withVersion } from './values.js';
 
@@ -33,117 +32,289 @@ export interface PlanOptions {
   readonly applyCrateMigrations: boolean;
   /** Raise `rust-version` fields below the chosen release's minimum. */
   readonly bumpRustVersion: boolean;
+  /** Crates left exactly as they are (names or globs such as `cranelift-*`), with the family crates they pin. */
+  readonly exclude: readonly string[];
 }
 
 /** Plans one workspace or standalone package. Pure: reads the parsed manifests and the release data. */
 export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): RootPlan {
+  const scope = familyScope(root, data);
+  const base = { kind: root.kind, manifest: root.manifest, members: scope.members, manifests: scope.manifests } as const;
+  const findings: Finding[] = [...scope.findings];
+  const all = registryCandidates(scope, findings);
+  const { registry, excluded } = applyExclusions(all, opts.exclude, scope, data, findings);
+
+  // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
+  // target, and they are kept where they do not already name it (so a second run decides the same).
+  const maybeSecond = opts.allKeys ? new Set<string>() : renamedCopyKeys(scope.family, scope.packageOf);
+  const target = chooseRootTarget(registry, maybeSecond, opts, data, root, findings);
+  if (!target) return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [], excluded };
+  const versions = targetVersions(target, data);
+  const secondLines = keptSecondLines(registry, maybeSecond, target, findings);
+
+  const changes = new Changes();
+  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), registry, target, versions, opts, data, changes, findings);
+  const { align } = keptRanges(moving.candidates, versions, findings);
+  const lifted = liftOrAlign(root, scope, align, secondLines, versions, target, opts, changes, findings);
+  const migrations = migrateFeaturesOf(align, moving, scope, versions, opts, data, changes, findings);
+
+  const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion);
+  findings.push(...tool.findings);
+  for (const c of tool.changes) changes.push(c);
+
+  const list = changes.list();
+  findings.push(...patchWarnings(root.manifest, list, target, data));
+  return { ...base, target, changes: list, findings, lifted, migrations, excluded };
+}
+
+/** A root's manifests and the dependency entries on the family, with how to tell which crate an entry is. */
+interface FamilyScope {
+  readonly manifests: readonly Manifest[];
+  readonly members: readonly Manifest[];
+  readonly rootManifest: Manifest;
+  /** Every dependency entry of the manifests that may use the family (all of the root manifest's). */
+  readonly entries: readonly DependencyEntry[];
+  readonly memberEntries: readonly DependencyEntry[];
+  /** The root's `[workspace.dependencies]` entries by key. */
+  readonly wsByKey: ReadonlyMap<string, DependencyEntry>;
+  /** The crate an entry names; an inheriting entry's is named by the workspace entry it inherits. */
+  readonly packageOf: (e: DependencyEntry) => string;
+  /** Entries on a family crate: members' own and the root's workspace entries. */
+  readonly family: readonly DependencyEntry[];
+  readonly findings: readonly Finding[];
+}
+
+function familyScope(root: Root, data: ReleaseData): FamilyScope {
   const manifests = root.kind === 'workspace' ? uniqueManifests([root.manifest, ...root.members]) : [root.manifest];
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
   const wsDeps = workspaceDependencies(root.manifest);
-  const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps)).flatMap((m) => dependencyEntries(m));
+  const isFamily = (name: string): boolean => data.family(name) !== undefined;
+  const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps, isFamily)).flatMap((m) => dependencyEntries(m));
   const wsByKey = new Map<string, DependencyEntry>();
   for (const e of entries) {
     if (e.table.scope === 'workspace' && e.manifest === root.manifest) wsByKey.set(e.key, e);
   }
-  // An inherited entry's crate is named by the workspace entry it inherits.
   const packageOf = (e: DependencyEntry): string => (e.source === 'inherited' ? (wsByKey.get(e.key)?.package ?? e.key) : e.package);
-  const numbering = (e: DependencyEntry) => familyCrate(packageOf(e))?.numbering;
-
+  const family = entries.filter((e) => e.table.scope === 'package' || wsByKey.get(e.key) === e).filter((e) => isFamily(packageOf(e)));
   const findings: Finding[] = [];
-  const familyEntries = entries.filter((e) => e.table.scope === 'package' || wsByKey.get(e.key) === e).filter((e) => numbering(e) !== undefined);
-  for (const e of familyEntries) {
+  for (const e of family) {
     if (e.source === 'path' || e.source === 'git') {
       const where = typeof e.value === 'object' ? String(e.source === 'path' ? e.value.path : e.value.git) : '';
       findings.push(note(e, `\`${e.key}\` in [${tableLabel(e.table)}] is a ${e.source} dependency (${where}): left as it is`));
     }
   }
+  const memberEntries = entries.filter((e) => e.table.scope === 'package');
+  return { manifests, members, rootManifest: root.manifest, entries, memberEntries, wsByKey, packageOf, family, findings };
+}
 
+/** Registry entries on the family with their parsed requirements. */
+function registryCandidates(scope: FamilyScope, findings: Finding[]): Candidate[] {
   const registry: Candidate[] = [];
-  for (const c of familyEntries.filter((e) => e.source === 'registry').map(candidateOf)) {
+  for (const c of scope.family.filter((e) => e.source === 'registry').map(candidateOf)) {
     // Cargo checks workspace entries only when used; one without any source is left for cargo to judge.
     if (c.requirement === undefined && c.entry.table.scope === 'workspace') {
       findings.push(note(c.entry, `\`${c.entry.key}\` in [workspace.dependencies] has no version: left as it is`));
     } else registry.push(c);
   }
+  return registry;
+}
 
-  // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
-  // target, and they are kept where they do not already name it (so a second run decides the same).
-  const maybeSecond = opts.allKeys ? new Set<string>() : renamedCopyKeys(familyEntries, packageOf);
-  const own = registry.filter((c) => numbering(c.entry) === 'wasmtime');
-  const chosen = chooseTarget(own.filter((c) => !maybeSecond.has(c.entry.key)), opts) ?? chooseTarget(own, opts);
-  const base = { kind: root.kind, manifest: root.manifest, members, manifests } as const;
-  if (!chosen) {
-    if (registry.length > 0 && own.length === 0) {
-      findings.push({ level: 'note', file: root.manifest.path, message: 'only crates on their own numbering (cranelift, pulley, winch) are used: pass --to to align them' });
-    } else if (registry.length > 0) {
-      findings.push({ level: 'warning', file: root.manifest.path, message: 'no family requirement names a version to align to; pass --to' });
+/**
+ * `--exclude`: crates left exactly as they are, together with the family crates they pin exactly at the
+ * releases the workspace asks for (wiggle stays with wasi-common), and the members that inherit them.
+ */
+function applyExclusions(
+  all: readonly Candidate[],
+  patterns: readonly string[],
+  scope: FamilyScope,
+  data: ReleaseData,
+  findings: Finding[],
+): { registry: Candidate[]; excluded: ExcludedCrate[] } {
+  if (patterns.length === 0) return { registry: [...all], excluded: [] };
+  const matches = crateMatcher(patterns);
+  const why = new Map<string, string>(); // crate -> the excluded crate that holds it ('' for a match)
+  const queue = [...new Set(all.map((c) => c.entry.package).filter(matches))];
+  for (const crate of queue) why.set(crate, '');
+  for (let i = 0; i < queue.length; i++) {
+    const holder = queue[i]!;
+    for (const c of all.filter((c) => c.entry.package === holder)) {
+      const floor = c.requirement && floorVersion(c.requirement)?.version;
+      for (const pinned of floor === undefined ? [] : data.exactPins(holder, floor)) {
+        if (why.has(pinned) || !all.some((o) => o.entry.package === pinned)) continue;
+        why.set(pinned, holder);
+        queue.push(pinned);
+      }
     }
-    return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [] };
+  }
+  const excluded: ExcludedCrate[] = [...why].sort(([a], [b]) => (a < b ? -1 : 1)).map(([crate, heldBy]) => ({ crate, ...(heldBy ? { heldBy } : {}) }));
+  for (const x of excluded) {
+    const entries = all.filter((c) => c.entry.package === x.crate);
+    const where = entries[0]!.entry;
+    const because = x.heldBy ? `${x.heldBy} pins it exactly, so it stays with it` : 'excluded (--exclude)';
+    findings.push(note(where, `\`${where.key}\` (${x.crate}) ${because}: left as it is${entries.length > 1 ? ` in ${entries.length} entries` : ''}`));
+  }
+  void scope;
+  return { registry: all.filter((c) => !why.has(c.entry.package)), excluded };
+}
+
+/** `wasi-common`, `cranelift-*`: exact names or globs (`*` any run of characters, `?` one). */
+function crateMatcher(patterns: readonly string[]): (crate: string) => boolean {
+  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+  return (crate) => res.some((r) => r.test(crate));
+}
+
+/** The release to align to, or undefined (with a finding saying why) when the root gives none. */
+function chooseRootTarget(
+  registry: readonly Candidate[],
+  maybeSecond: ReadonlySet<string>,
+  opts: PlanOptions,
+  data: ReleaseData,
+  root: Root,
+  findings: Finding[],
+): Target | undefined {
+  const chosen = chooseTarget(registry.filter((c) => !maybeSecond.has(c.entry.key)), opts, data) ?? chooseTarget(registry, opts, data);
+  if (!chosen) {
+    if (registry.length > 0) {
+      findings.push({ level: 'warning', file: root.manifest.path, message: 'no family requirement names a release to align to (ranges, wildcards, or versions older than the family); pass --to' });
+    }
+    return undefined;
   }
   // The known release features are checked against: `--to` itself, or the newest release the chosen line admits.
   const release = opts.to !== undefined ? (data.release('wasmtime', opts.to) ? opts.to : null) : (data.resolveLine('wasmtime', lineOf(chosen.version))?.version ?? null);
-  const target: Target = { ...chosen, release };
   if (release === null && opts.to === undefined) {
     findings.push({ level: 'warning', file: root.manifest.path, message: `wasmtime ${chosen.version} is not in the release data: features are not checked` });
   }
-  const targetReq = parseRequirement(target.requirement)!;
-  const targetVersionOf = (crate: string): string | undefined => {
-    if (familyCrate(crate)?.numbering === 'companion') return release === null ? undefined : data.companionVersion(crate, release);
-    return release ?? (semver.valid(target.version) ? target.version : undefined);
-  };
-  const requirementOf = (crate: string): string | undefined => {
-    if (familyCrate(crate)?.numbering !== 'companion') return target.requirement;
-    const v = targetVersionOf(crate);
-    return v === undefined ? undefined : `${target.operator}${v}`;
-  };
+  return { ...chosen, release };
+}
 
+/** Per crate, the version it moves to (features are checked there) and the requirement written for it. */
+interface TargetVersions {
+  /** The release of `crate` at the target, undefined when none is known. */
+  readonly versionOf: (crate: string) => string | undefined;
+  /** The requirement text for `crate`: the target's, or a companion's own number at the same precision. */
+  readonly requirementOf: (crate: string) => string | undefined;
+}
+
+function targetVersions(target: Target, data: ReleaseData): TargetVersions {
+  const text = target.requirement.slice(target.operator.length);
+  return {
+    versionOf(crate) {
+      if (data.family(crate)?.numbering.kind === 'companion' || target.release !== null) {
+        return target.release === null ? undefined : (versionTextFor(crate, target.release, data) ?? undefined);
+      }
+      return semver.valid(target.version) ? target.version : undefined;
+    },
+    requirementOf(crate) {
+      const v = versionTextFor(crate, text, data);
+      return v === undefined ? undefined : `${target.operator}${v}`;
+    },
+  };
+}
+
+/** Second lines kept as they are (a renamed copy on another release), each with a note. */
+function keptSecondLines(registry: readonly Candidate[], maybeSecond: ReadonlySet<string>, target: Target, findings: Finding[]): Set<DependencyEntry> {
+  const targetReq = parseRequirement(target.requirement)!;
   const secondKeys = new Set(
     [...maybeSecond].filter((k) => registry.some((c) => c.entry.key === k && !(c.requirement && sameRequirement(c.requirement, targetReq)))),
   );
-  for (const c of registry.filter((c) => secondKeys.has(c.entry.key))) {
-    const e = c.entry;
+  const kept = registry.filter((c) => secondKeys.has(c.entry.key));
+  for (const { entry: e } of kept) {
     findings.push(note(e, `\`${e.key}\` (${e.package} ${requirementText(e) ?? ''}) is a second line of ${e.package} next to \`${e.package}\`: kept as it is (--all-keys aligns it too)`));
   }
-  const secondLines = new Set(registry.filter((c) => secondKeys.has(c.entry.key)).map((c) => c.entry));
+  return new Set(kept.map((c) => c.entry));
+}
 
-  const changes = new Changes();
-  // A crate migration plans an entry through a stand-in; the feature pass needs the way back and forth.
+/** Entries that move, after crate migrations (a stand-in entry plans a replaced crate). */
+interface Moving {
+  readonly candidates: readonly Candidate[];
+  readonly plannedAs: ReadonlyMap<DependencyEntry, DependencyEntry>;
+  readonly originalOf: ReadonlyMap<DependencyEntry, DependencyEntry>;
+}
+
+function followCrates(
+  list: readonly Candidate[],
+  registry: readonly Candidate[],
+  target: Target,
+  versions: TargetVersions,
+  opts: PlanOptions,
+  data: ReleaseData,
+  changes: Changes,
+  findings: Finding[],
+): Moving {
   const plannedAs = new Map<DependencyEntry, DependencyEntry>();
   const originalOf = new Map<DependencyEntry, DependencyEntry>();
   const candidates: Candidate[] = [];
-  for (const c of registry.filter((c) => !secondKeys.has(c.entry.key))) {
-    const moved = followCrate(c, registry, target, targetVersionOf, opts, data, changes, findings);
+  for (const c of list) {
+    const moved = followCrate(c, registry, target, versions.versionOf, opts, data, changes, findings);
     if (typeof moved === 'string') continue; // removed (merged into another entry), or on no known release
     plannedAs.set(c.entry, moved.entry);
     originalOf.set(moved.entry, c.entry);
     candidates.push(moved);
   }
+  return { candidates, plannedAs, originalOf };
+}
 
+/**
+ * Ranges (`>=42, <47`) and wildcards (`25.*`) are never collapsed silently: one that admits the target stays
+ * as it is; any other becomes the target's requirement, with a note naming the old one.
+ */
+function keptRanges(candidates: readonly Candidate[], versions: TargetVersions, findings: Finding[]): { stay: Candidate[]; align: Candidate[] } {
+  const stay: Candidate[] = [];
+  const align: Candidate[] = [];
+  for (const c of candidates) {
+    const req = c.requirement;
+    if (!req || (req.comparators.length > 0 && simpleOperator(req) !== undefined)) {
+      align.push(c);
+      continue;
+    }
+    const e = c.entry;
+    const to = versions.versionOf(e.package);
+    const admits = to !== undefined && (req.comparators.length === 0 || semver.satisfies(to, req.npmRange, { includePrerelease: true }));
+    if (admits) {
+      findings.push(note(e, `\`${e.key}\` asks for \`${req.text}\`, which admits ${e.package} ${to}: kept as it is`));
+      stay.push(c);
+    } else {
+      findings.push(note(e, `\`${e.key}\` asked for \`${req.text}\`, which does not admit ${e.package} ${to ?? 'at the target'}: now ${versions.requirementOf(e.package) ?? 'aligned'}`));
+      align.push(c);
+    }
+  }
+  return { stay, align };
+}
+
+/** Lifts member entries into `[workspace.dependencies]` where that keeps their meaning; aligns the rest in place. */
+function liftOrAlign(
+  root: Root,
+  scope: FamilyScope,
+  candidates: readonly Candidate[],
+  secondLines: ReadonlySet<DependencyEntry>,
+  versions: TargetVersions,
+  target: Target,
+  opts: PlanOptions,
+  changes: Changes,
+  findings: Finding[],
+): string[] {
   const align = (c: Candidate): void => {
-    const req = requirementOf(c.entry.package);
+    const req = versions.requirementOf(c.entry.package);
     if (req === undefined) return;
     const parsed = parseRequirement(req)!;
     if (c.requirement && sameRequirement(c.requirement, parsed) && !changes.has(c.entry)) return;
     changes.set(c.entry, withVersion(changes.valueOf(c.entry), req), 'align');
   };
-
   const lifted: string[] = [];
   const memberCandidates = candidates.filter((c) => c.entry.table.scope === 'package');
   // A workspace whose only member is its root package has nobody to share entries with: align in place.
-  const wantsLift = root.kind === 'workspace' && opts.lift && manifests.some((m) => m !== root.manifest);
-  const addBlocker = wantsLift ? addBlockerOf(root.manifest, wsByKey) : undefined;
-  const memberEntries = entries.filter((e) => e.table.scope === 'package');
-
+  const wantsLift = root.kind === 'workspace' && opts.lift && scope.manifests.some((m) => m !== root.manifest);
+  const addBlocker = wantsLift ? addBlockerOf(root.manifest, scope.wsByKey) : undefined;
   if (wantsLift) {
     for (const [key, group] of groupBy(memberCandidates, (c) => c.entry.key)) {
-      const ws = wsByKey.get(key);
+      const ws = scope.wsByKey.get(key);
       const packages = new Set(group.map((c) => c.entry.package));
       const liftable: Candidate[] = [];
       for (const c of group) {
         const why =
           packages.size > 1
             ? `\`${key}\` names different crates (${[...packages].sort().join(', ')}) in different members`
-            : requirementOf(c.entry.package) === undefined
+            : versions.requirementOf(c.entry.package) === undefined
               ? `no ${c.entry.package} release is known for wasmtime ${target.version}`
               : !ws && addBlocker !== undefined
                 ? addBlocker
@@ -156,7 +327,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
       }
       if (liftable.length === 0) continue;
       lifted.push(key);
-      planLift(key, liftable, ws, memberEntries, requirementOf(liftable[0]!.entry.package)!, changes, root.manifest);
+      planLift(key, liftable, ws, scope.memberEntries, versions.requirementOf(liftable[0]!.entry.package)!, changes, root.manifest);
     }
   } else {
     memberCandidates.forEach(align);
@@ -165,39 +336,44 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   for (const c of candidates) {
     if (c.entry.table.scope === 'workspace' && !changes.has(c.entry)) align(c);
   }
+  return lifted.sort();
+}
 
-  // Features follow every entry that moves to the target: candidates, and members inheriting one of them.
-  const moving = new Set(candidates.map((c) => c.entry));
-  const inheritedMoving = memberEntries.filter((e) => {
-    const ws = e.source === 'inherited' ? wsByKey.get(e.key) : undefined;
-    return ws !== undefined && moving.has(plannedAs.get(ws) ?? ws);
+/** Carries features of every moving entry (and of members inheriting one) to the target release. */
+function migrateFeaturesOf(
+  candidates: readonly Candidate[],
+  moving: Moving,
+  scope: FamilyScope,
+  versions: TargetVersions,
+  opts: PlanOptions,
+  data: ReleaseData,
+  changes: Changes,
+  findings: Finding[],
+): MigrationNote[] {
+  const movingEntries = new Set(candidates.map((c) => c.entry));
+  const inheritedMoving = scope.memberEntries.filter((e) => {
+    const ws = e.source === 'inherited' ? scope.wsByKey.get(e.key) : undefined;
+    return ws !== undefined && movingEntries.has(moving.plannedAs.get(ws) ?? ws);
   });
   const fromOf = (e: DependencyEntry): string | undefined => {
-    const source = e.source === 'inherited' ? wsByKey.get(e.key) : (originalOf.get(e) ?? e);
+    const source = e.source === 'inherited' ? scope.wsByKey.get(e.key) : (moving.originalOf.get(e) ?? e);
     const text = source ? requirementText(source) : undefined;
     const parsed = text === undefined ? undefined : parseRequirement(text);
     return parsed ? floorVersion(parsed)?.version : undefined;
   };
-  const featureOutcome = migrateRootFeatures([...candidates.map((c) => c.entry), ...inheritedMoving], manifests, changes, {
+  const outcome = migrateRootFeatures([...candidates.map((c) => c.entry), ...inheritedMoving], scope.manifests, changes, {
     data,
-    targetOf: (e) => targetVersionOf(packageOf(e)),
+    targetOf: (e) => versions.versionOf(scope.packageOf(e)),
     fromOf,
-    packageOf,
-    wsByKey,
+    packageOf: scope.packageOf,
+    wsByKey: scope.wsByKey,
     dropUnknown: opts.dropUnknownFeatures,
   });
-  findings.push(...featureOutcome.findings);
-  for (const { entry, move } of featureOutcome.moves) {
+  findings.push(...outcome.findings);
+  for (const { entry, move } of outcome.moves) {
     applyFeatureMove(entry, move.toCrate, move.toFeature, move.rule.evidence.find((ev) => ev.url)?.url, candidates.map((c) => c.entry), changes, opts);
   }
-
-  const tool = toolchainFindings(root, manifests, target, data, opts.bumpRustVersion);
-  findings.push(...tool.findings);
-  for (const c of tool.changes) changes.push(c);
-
-  const list = changes.list();
-  findings.push(...patchWarnings(root.manifest, list, target));
-  return { ...base, target, changes: list, findings, lifted: lifted.sort(), migrations: featureOutcome.migrations };
+  return outcome.migrations;
 }
 
 /**
@@ -217,9 +393,11 @@ function followCrate(
 ): Candidate | 'removed' | 'unknown' {
   const e = c.entry;
   const crate = e.package;
-  const companion = familyCrate(crate)?.numbering === 'companion';
+  const companion = data.family(crate)?.numbering.kind === 'companion';
   const to = targetVersionOf(crate);
-  const from = companion || !c.requirement ? undefined : floorVersion(c.requirement)?.version;
+  // Crate rules are dated by wasmtime release: a companion's requirement is read as the release it belongs to.
+  const floor = c.requirement ? floorVersion(c.requirement)?.version : undefined;
+  const from = floor === undefined ? undefined : companion ? data.releaseOf(crate, floor) : floor;
   // A release the data does not know cannot be checked crate by crate; only the crate rules speak for it.
   if (target.release === null) {
     if (!crateMigration(crate, from, target.version, data)) return companion ? 'unknown' : c;
@@ -229,10 +407,10 @@ function followCrate(
     if (companion && target.release === null) return 'unknown';
     const first = data.versions(crate)[0]?.version;
     const which = companion ? `the ${crate} release that belongs to wasmtime ${target.version}` : `${crate} ${to ?? target.version}`;
-    throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}`, entryLocation(e));
+    throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}${waysOut(crate, target, registry, data)}`, entryLocation(e));
   }
   const where = `\`${e.key}\` cannot follow wasmtime to ${target.version}: ${migration.explanation}`;
-  if (!migration.replacement) throw new UserError(`${where}; there is no automatic replacement: change it by hand`, entryLocation(e));
+  if (!migration.replacement) throw new UserError(`${where}; there is no automatic replacement${waysOut(crate, target, registry, data)}`, entryLocation(e));
   const { crate: next, feature } = migration.replacement;
   if (!opts.applyCrateMigrations) {
     throw new UserError(`${where}; --apply-crate-migrations replaces it with ${next}${feature ? ` and its \`${feature}\` feature` : ''}`, entryLocation(e));
@@ -261,6 +439,24 @@ function followCrate(
   changes.standIn(e, standIn, 'crate-migration');
   findings.push(note(e, `${crate} replaced by ${next}${feature ? ` with its \`${feature}\` feature` : ''} (${migration.explanation})`));
   return { entry: standIn, requirement: c.requirement };
+}
+
+/**
+ * What a user can do about a crate that cannot follow: the release nearest to the target at which every family
+ * crate in use exists (below a target past a removal, above one before a crate's first release), or leaving the
+ * crate out.
+ */
+function waysOut(crate: string, target: Target, registry: readonly Candidate[], data: ReleaseData): string {
+  const crates = [...new Set(registry.map((c) => c.entry.package))];
+  const common = data
+    .versions('wasmtime')
+    .filter((w) => !w.yanked && semver.prerelease(w.version) === null && crates.every((c) => data.versionAt(c, w.version) !== undefined))
+    .map((w) => w.version);
+  const wanted = semver.coerce(target.release ?? target.version, { includePrerelease: true });
+  const below = wanted ? common.filter((v) => semver.lte(v, wanted)) : [];
+  const nearest = below.at(-1) ?? (wanted ? common.find((v) => semver.gt(v, wanted)) : undefined);
+  const to = nearest ? `every family crate in use exists at ${nearest} (--to ${nearest}), or ` : '';
+  return `; ${to}--exclude ${crate} leaves it as it is`;
 }
 
 /** A feature that moved to another crate (wasmtime-wasi `sync` -> wasi-common): joins that crate's entry. */
@@ -299,7 +495,7 @@ function renamedCopyKeys(family: readonly DependencyEntry[], packageOf: (e: Depe
  * `[patch]` tables are out of this tool's reach (and of `cargo metadata --no-deps`): a patched family crate
  * must itself be a release that meets the new requirement, or cargo silently stops using the patch.
  */
-function patchWarnings(rootManifest: Manifest, changes: readonly Change[], target: Target): Finding[] {
+function patchWarnings(rootManifest: Manifest, changes: readonly Change[], target: Target, data: ReleaseData): Finding[] {
   const moved = changes.some((c) => c.kind === 'add' || (c.kind === 'rewrite' && c.reasons.includes('align')));
   const patch = rootManifest.value.patch;
   if (!moved || typeof patch !== 'object' || patch === null) return [];
@@ -308,7 +504,7 @@ function patchWarnings(rootManifest: Manifest, changes: readonly Change[], targe
     if (typeof table !== 'object' || table === null) continue;
     for (const [key, value] of Object.entries(table as TomlTable)) {
       const pkg = typeof value === 'object' && value !== null && typeof (value as TomlTable).package === 'string' ? String((value as TomlTable).package) : key;
-      if (!familyCrate(pkg)) continue;
+      if (!data.family(pkg)) continue;
       out.push({
         level: 'warning',
         file: rootManifest.path,

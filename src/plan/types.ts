@@ -113,6 +113,13 @@ export interface MigrationNote {
   };
 }
 
+/** A crate left exactly as it is: excluded by name or glob, or pinned exactly by an excluded crate. */
+export interface ExcludedCrate {
+  readonly crate: string;
+  /** The excluded crate that pins it exactly (absent when the crate itself was excluded). */
+  readonly heldBy?: string;
+}
+
 /** Everything decided for one workspace root or standalone package. */
 export interface RootPlan {
   readonly kind: 'workspace' | 'standalone';
@@ -128,4 +135,6 @@ export interface RootPlan {
   /** Workspace keys whose members now inherit them. */
   readonly lifted: readonly string[];
   readonly migrations: readonly MigrationNote[];
+  /** Crates `--exclude` left as they are. */
+  readonly excluded: readonly ExcludedCrate[];
 }
