@@ -164,7 +164,7 @@ function checkFeatures(features: readonly string[], release: CrateRelease, loc: 
  * \`component-model-async\` became a default feature, so this entry now builds it: <note> (<links>); check your code`.
  */
 function semanticWarning(loc: SourceLocation, what: string, d: ReportedRule): Finding {
-  const links = d.rule.evidence.flatMap((ev) => (ev.url ? [ev.url] : []));
+  const links = [...new Set(d.rule.evidence.flatMap((ev) => (ev.url ? [ev.url] : [])))];
   const note = d.rule.note.replace(/\.$/, '');
   const effect = d.outcome.effect ? ` (${d.outcome.effect})` : '';
   const evidence = links.length > 0 ? ` (${links.join(', ')})` : '';
