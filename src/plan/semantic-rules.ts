@@ -172,7 +172,7 @@ function joinedDefault(x: Context): SemanticOutcome {
 
 // removed. Affected: an entry or reference naming the feature, and an entry with default features when the
 // feature is `default` itself or was one of the defaults. Going up the replacement is named instead. Going down the
-// old feature comes back (through the defaults) and the replacement may not exist: no feature list says the same.
+// old feature comes back and the replacement may not exist (it is dropped): no feature list says the same.
 
 /** Whether the removed feature is (up) or comes back (down) in an entry's build through its default features. */
 function removedViaDefaults(x: Context): boolean {
@@ -192,7 +192,8 @@ function removedUp(x: Context, replacement: readonly string[]): SemanticOutcome 
 function removedDown(x: Context, replacement: readonly string[]): SemanticOutcome {
   const target = x.c.target;
   const dropped = x.state.drop(target ? replacement.filter((t) => !target.features.has(t)) : []);
-  if (dropped.length === 0 && !removedViaDefaults(x)) return NOT_AFFECTED;
+  const comesBack = x.state.has(x.f) || removedViaDefaults(x); // `dep/default` is always a valid name
+  if (dropped.length === 0 && !comesBack) return NOT_AFFECTED;
   return reported(`\`${x.f}\` comes back in place of ${list(replacement)}`, dropped.length > 0 ? `dropped ${list(dropped)}` : undefined);
 }
 
