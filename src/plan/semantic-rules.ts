@@ -54,30 +54,49 @@ export interface Crossing {
 
 /** Decides one crossed rule, editing `state` when the outcome is applied (or forced: see `reported.effect`). */
 export function decideSemantic(rule: FeatureRule, state: FeatureState, crossing: Crossing, data: ReleaseData): SemanticOutcome {
-  const x: Context = { rule, f: rule.feature, v: ruleVersion(rule), state, c: crossing, ...around(rule, data) };
-  const shape = shapeOf(rule, data);
+  const { shape, before, at } = factsOf(rule, data);
+  const x: Context = { f: rule.feature, v: ruleVersion(rule), crate: rule.crate, state, c: crossing, before, at };
+  const up = crossing.direction === 'up';
   switch (shape.kind) {
     case 'new-default':
-      return x.c.direction === 'up' ? newDefaultUp(x, shape.gates) : newDefaultDown(x, shape.gates);
+      return up ? newDefaultUp(x, shape.gates) : newDefaultDown(x, shape.gates);
     case 'joined-default':
       return joinedDefault(x);
     case 'removed':
-      return x.c.direction === 'up' ? removedUp(x, shape.replacement) : removedDown(x, shape.replacement);
+      return up ? removedUp(x, shape.replacement) : removedDown(x, shape.replacement);
     case 'redefined':
-      return x.c.direction === 'up' ? redefinedUp(x, shape.restore) : redefinedDown(x, shape.restore);
+      return up ? redefinedUp(x, shape.restore) : redefinedDown(x, shape.restore);
     case 'same-meaning':
       return NOT_AFFECTED; // what the feature enables is renamed by the enabled crate's own rules, which run too
   }
 }
 
-const shapes = new WeakMap<ReleaseData, Map<FeatureRule, SemanticShape>>();
-
 export function shapeOf(rule: FeatureRule, data: ReleaseData): SemanticShape {
-  let cache = shapes.get(data);
-  if (!cache) shapes.set(data, (cache = new Map()));
-  let shape = cache.get(rule);
-  if (!shape) cache.set(rule, (shape = classify(rule, data)));
-  return shape;
+  return factsOf(rule, data).shape;
+}
+
+/** A rule's shape and the crate's releases on either side of it: the last stable one before, the first at or after. */
+interface RuleFacts {
+  readonly shape: SemanticShape;
+  readonly before: CrateRelease | undefined;
+  readonly at: CrateRelease | undefined;
+}
+
+// Hundreds of entries cross the same few rules.
+const facts = new WeakMap<ReleaseData, Map<FeatureRule, RuleFacts>>();
+
+function factsOf(rule: FeatureRule, data: ReleaseData): RuleFacts {
+  let cache = facts.get(data);
+  if (!cache) facts.set(data, (cache = new Map()));
+  let known = cache.get(rule);
+  if (!known) {
+    const v = ruleVersion(rule);
+    const versions = data.versions(rule.crate);
+    const at = versions.find((r) => !semver.lt(r.version, v));
+    const before = [...versions].reverse().find((r) => semver.lt(r.version, v) && !semver.prerelease(r.version));
+    cache.set(rule, (known = { shape: classify(rule, before, at, data), before, at }));
+  }
+  return known;
 }
 
 /**
@@ -86,9 +105,8 @@ export function shapeOf(rule: FeatureRule, data: ReleaseData): SemanticShape {
  * `joined-default` when it did (every such rule has an empty `to`); otherwise the feature was redefined, or kept
  * its meaning when its definition differs only by renames.
  */
-function classify(rule: FeatureRule, data: ReleaseData): SemanticShape {
+function classify(rule: FeatureRule, before: CrateRelease | undefined, at: CrateRelease | undefined, data: ReleaseData): SemanticShape {
   if (rule.removedIn !== undefined) return { kind: 'removed', replacement: rule.to };
-  const { before, at } = around(rule, data);
   const f = rule.feature;
   if (at?.defaultFeatures.includes(f) && !before?.defaultFeatures.includes(f)) {
     return before?.features.has(f) ? { kind: 'joined-default' } : { kind: 'new-default', gates: rule.to.length > 0 ? rule.to : [f] };
@@ -111,19 +129,11 @@ function sameDefinition(rule: FeatureRule, before: CrateRelease | undefined, at:
   return renamed.length === now.length && renamed.every((item) => now.includes(item));
 }
 
-/** The crate's release at the rule's version (or the first after it) and the last stable one before. */
-function around(rule: FeatureRule, data: ReleaseData): { before: CrateRelease | undefined; at: CrateRelease | undefined } {
-  const v = ruleVersion(rule);
-  const versions = data.versions(rule.crate);
-  const at = versions.find((r) => !semver.lt(r.version, v));
-  const before = [...versions].reverse().find((r) => semver.lt(r.version, v) && !semver.prerelease(r.version));
-  return { before, at };
-}
-
 interface Context {
-  readonly rule: FeatureRule;
+  /** The rule's feature, version and crate. */
   readonly f: string;
   readonly v: string;
+  readonly crate: string;
   readonly state: FeatureState;
   readonly c: Crossing;
   readonly before: CrateRelease | undefined;
@@ -165,7 +175,7 @@ function newDefaultDown(x: Context, gates: readonly string[]): SemanticOutcome {
 function joinedDefault(x: Context): SemanticOutcome {
   if (x.c.subject === 'reference' || !x.c.usesDefaults || x.state.has(x.f)) return NOT_AFFECTED;
   if (x.c.direction === 'up') return reported(`\`${x.f}\` became a default feature, so this entry now builds it`);
-  if (!x.c.target?.features.has(x.f)) return reported(`this entry loses \`${x.f}\`, which ${x.rule.crate} ${x.c.target?.version ?? 'there'} lacks`);
+  if (!x.c.target?.features.has(x.f)) return reported(`this entry loses \`${x.f}\`, which ${x.crate} ${x.c.target?.version ?? 'there'} lacks`);
   x.state.add([x.f]);
   return applied(`added \`${x.f}\` (a default feature from ${x.v} on)`);
 }
