@@ -1,11 +1,12 @@
 import type { AST } from 'toml-eslint-parser';
 import { UserError, type SourceLocation } from '../errors.js';
-import type { ReleaseData, CrateRelease } from '../family/release-data.js';
+import type { ReleaseData, CrateRelease, FeatureRule } from '../family/release-data.js';
 import { keyName, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation, nodeLocation, valueLocation } from '../manifest/locate.js';
 import type { Manifest } from '../manifest/read.js';
 import type { Changes } from './changes.js';
 import { migrateFeatures, ruleVersion, type AppliedRule, type FeatureMove } from './migrate-features.js';
+import { isReported, type ReportedRule } from './semantic-rules.js';
 import type { Finding, MigrationNote } from './types.js';
 import { groupBy } from './util.js';
 import { featuresOf, usesDefaultFeatures, withFeatures } from './values.js';
@@ -37,7 +38,8 @@ export interface FeatureOutcome {
 export function migrateRootFeatures(entries: readonly DependencyEntry[], manifests: readonly Manifest[], changes: Changes, ctx: FeatureContext): FeatureOutcome {
   const out: FeatureOutcome = { migrations: [], findings: [], moves: [] };
   const ordered = [...entries.filter((e) => e.table.scope === 'workspace'), ...entries.filter((e) => e.table.scope === 'package')];
-  for (const e of ordered) migrateEntry(e, changes, ctx, out);
+  const reported = new Map<DependencyEntry, Set<FeatureRule>>();
+  for (const e of ordered) migrateEntry(e, changes, ctx, out, reported);
   const byManifest = groupBy(entries.filter((e) => e.table.scope === 'package'), (e) => e.manifest.path);
   // Without a family entry nothing in a manifest's [features] can name one (nor need its syntax tree).
   for (const m of manifests) {
@@ -47,22 +49,27 @@ export function migrateRootFeatures(entries: readonly DependencyEntry[], manifes
   return out;
 }
 
-function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext, out: FeatureOutcome): void {
+/** `reported`: the semantic rules each workspace entry was warned about, which its inheriting members need not repeat. */
+function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext, out: FeatureOutcome, reported: Map<DependencyEntry, Set<FeatureRule>>): void {
   const to = ctx.targetOf(e);
   if (to === undefined) return;
   const crate = ctx.packageOf(e);
   const planned = changes.valueOf(e);
   const own = featuresOf(planned);
   const ws = e.source === 'inherited' ? ctx.wsByKey.get(e.key) : undefined;
-  const usesDefaults = e.source === 'inherited' ? usesDefaultFeatures(planned, ws?.value ?? {}) : usesDefaultFeatures(planned);
+  const usesDefaults = entryUsesDefaults(e, changes, ctx);
   const from = ctx.fromOf(e);
   let features = own;
   let applied: readonly AppliedRule[] = [];
   if (from !== undefined) {
-    const m = migrateFeatures({ crate, from, to, features: own, usesDefaults, data: ctx.data });
+    const m = migrateFeatures({ crate, from, to, features: own, usesDefaults, subject: 'entry', data: ctx.data });
     features = [...m.features];
     applied = m.applied;
     for (const move of m.moves) out.moves.push({ entry: e, move });
+    const already = ws ? reported.get(ws) : undefined;
+    const mine = m.semantic.filter(isReported).filter((d) => !already?.has(d.rule));
+    reported.set(e, new Set(mine.map((d) => d.rule)));
+    for (const d of mine) out.findings.push(semanticWarning(entryLocation(e), `\`${e.key}\``, d));
     if (ws) {
       // What the workspace entry (already migrated) enables, an inheriting member need not add again.
       const inherited = new Set(featuresOf(changes.valueOf(ws)));
@@ -76,6 +83,12 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
     const loc = entryLocation(e);
     for (const a of applied) out.migrations.push(migrationNote(loc, e.key, crate, from!, to, a));
   }
+}
+
+/** Whether the entry builds with its crate's default features, as planned (an inheriting member: with its workspace entry). */
+function entryUsesDefaults(e: DependencyEntry, changes: Changes, ctx: FeatureContext): boolean {
+  const planned = changes.valueOf(e);
+  return e.source === 'inherited' ? usesDefaultFeatures(planned, ctx.wsByKey.get(e.key)?.value ?? {}) : usesDefaultFeatures(planned);
 }
 
 /**
@@ -106,10 +119,12 @@ function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], cha
       const loc = nodeLocation(m, el);
       let features = [feature];
       if (from !== undefined) {
-        const migrated = migrateFeatures({ crate, from, to, features, usesDefaults: true, data: ctx.data });
+        const usesDefaults = entryUsesDefaults(e, changes, ctx);
+        const migrated = migrateFeatures({ crate, from, to, features, usesDefaults, subject: 'reference', data: ctx.data });
         features = [...migrated.features];
         for (const a of migrated.applied) out.migrations.push(migrationNote(loc, `[features] ${name}`, crate, from, to, a));
         for (const move of migrated.moves) out.moves.push({ entry: e, move });
+        for (const d of migrated.semantic.filter(isReported)) out.findings.push(semanticWarning(loc, `\`${item}\` in [features] ${name}`, d));
       }
       const release = ctx.data.release(crate, to);
       if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, out);
@@ -142,6 +157,18 @@ function checkFeatures(features: readonly string[], release: CrateRelease, loc: 
     out.findings.push({ level: 'warning', ...loc, message: `${message}: dropped` });
   }
   return kept;
+}
+
+/**
+ * A semantic change no feature edit can carry: `warning: a/Cargo.toml:7:1: \`wasmtime\`: crossing 39.0.0,
+ * \`component-model-async\` became a default feature, so this entry now builds it: <note> (<links>); check your code`.
+ */
+function semanticWarning(loc: SourceLocation, what: string, d: ReportedRule): Finding {
+  const links = [...new Set(d.rule.evidence.flatMap((ev) => (ev.url ? [ev.url] : [])))];
+  const note = d.rule.note.replace(/\.$/, '');
+  const effect = d.outcome.effect ? ` (${d.outcome.effect})` : '';
+  const evidence = links.length > 0 ? ` (${links.join(', ')})` : '';
+  return { level: 'warning', ...loc, message: `${what}: crossing ${ruleVersion(d.rule)}, ${d.outcome.why}${effect}: ${note}${evidence}; check your code` };
 }
 
 function migrationNote(loc: SourceLocation, key: string, crate: string, from: string, to: string, a: AppliedRule): MigrationNote {

@@ -1,5 +1,9 @@
 import * as semver from '../semver.js';
 import type { FeatureRule, ReleaseData } from '../family/release-data.js';
+import { FeatureState, ruleVersion } from './feature-rules.js';
+import { decideSemantic, type Crossing, type SemanticDecision } from './semantic-rules.js';
+
+export { ruleVersion };
 
 /** One migration rule that changed (or concerns) an entry's features, for the summary and the JSON report. */
 export interface AppliedRule {
@@ -22,6 +26,8 @@ export interface MigratedFeatures {
   readonly features: readonly string[];
   readonly applied: readonly AppliedRule[];
   readonly moves: readonly FeatureMove[];
+  /** Every semantic-change rule crossed, with its outcome (the applied ones are in `applied` too). */
+  readonly semantic: readonly SemanticDecision[];
 }
 
 export interface MigrationInput {
@@ -33,34 +39,50 @@ export interface MigrationInput {
   readonly features: readonly string[];
   /** Whether the entry builds with the crate's default features (cargo's effective value). */
   readonly usesDefaults: boolean;
+  /** A dependency entry's own features, or one `[features]` item naming a dependency's feature (see Crossing). */
+  readonly subject: Crossing['subject'];
   readonly data: ReleaseData;
 }
 
 /**
  * Carries a feature list from one release to another by the rules of migrations.json, applied in version order
  * and chained (memfd -> memory-init-cow -> dropped; preview1-on-preview2 -> preview1 -> p1). Going down, the
- * reversible rules run backwards. Features the target release lacks are left for the caller to report.
+ * reversible rules run backwards. Every semantic-change rule crossed gets an outcome (semantic-rules.ts). Features
+ * the target release lacks are left for the caller to report.
  */
 export function migrateFeatures(input: MigrationInput): MigratedFeatures {
   const from = semver.coerce(input.from, { includePrerelease: true });
   const to = semver.coerce(input.to, { includePrerelease: true });
-  if (!from || !to || semver.eq(from, to)) return { features: [...input.features], applied: [], moves: [] };
+  if (!from || !to || semver.eq(from, to)) return { features: [...input.features], applied: [], moves: [], semantic: [] };
   const up = semver.lt(from, to);
   const [lo, hi] = up ? [from, to] : [to, from];
   const rules = [...rulesBetween(input.data, input.crate, lo, hi)];
   const state = new FeatureState(input.features);
   const applied: AppliedRule[] = [];
   const moves: FeatureMove[] = [];
+  const semantic: SemanticDecision[] = [];
   const record = (rule: FeatureRule, effect: string): void => {
     applied.push({ crate: input.crate, rule, direction: up ? 'up' : 'down', effect });
   };
+  const crossing: Crossing = {
+    direction: up ? 'up' : 'down',
+    subject: input.subject,
+    usesDefaults: input.usesDefaults,
+    target: input.data.release(input.crate, input.to),
+  };
 
-  if (up) {
-    for (const rule of rules) applyUp(rule, state, input, record, moves);
-  } else {
-    for (const rule of rules.reverse()) applyDown(rule, state, input, record, rules);
+  for (const rule of up ? rules : rules.reverse()) {
+    if (rule.action === 'semantic-change') {
+      const outcome = decideSemantic(rule, state, crossing, input.data);
+      semantic.push({ rule, outcome });
+      if (outcome.kind === 'applied') record(rule, outcome.effect);
+    } else if (up) {
+      applyUp(rule, state, record, moves);
+    } else {
+      applyDown(rule, state, record, rules);
+    }
   }
-  return { features: state.list, applied, moves };
+  return { features: state.list, applied, moves, semantic };
 }
 
 // A monorepo asks the same few questions (this crate, from this release to that one) for hundreds of entries.
@@ -86,13 +108,8 @@ function rulesBetween(data: ReleaseData, crate: string, lo: semver.SemVer, hi: s
   return rules;
 }
 
-function applyUp(
-  rule: FeatureRule,
-  state: FeatureState,
-  input: MigrationInput,
-  record: (rule: FeatureRule, effect: string) => void,
-  moves: FeatureMove[],
-): void {
+/** Going up: renames, drops and moves to another crate (semantic changes are decided apart). */
+function applyUp(rule: FeatureRule, state: FeatureState, record: (rule: FeatureRule, effect: string) => void, moves: FeatureMove[]): void {
   const f = rule.feature;
   switch (rule.action) {
     case 'rename':
@@ -120,110 +137,18 @@ function applyUp(
       }
       return;
     case 'semantic-change':
-      semanticUp(rule, state, input, record);
       return;
   }
 }
 
-/**
- * A semantic change is one of two kinds. A feature that became default-on at that release (the code moved
- * behind it): builds without default features add the rule's features. Otherwise the feature itself changed
- * meaning: entries that use it add the rule's features (`onnx` -> `onnx-download`), and drop the old name when
- * every new feature implies it.
- */
-function semanticUp(rule: FeatureRule, state: FeatureState, input: MigrationInput, record: (rule: FeatureRule, effect: string) => void): void {
-  const f = rule.feature;
-  if (rule.removedIn !== undefined) {
-    // A removed feature with a replacement (wasmtime-cli-flags `default`): used by name, or through the defaults.
-    if (state.has(f) || (f === 'default' && input.usesDefaults)) {
-      state.replace(f, []);
-      const added = state.add(rule.to);
-      if (added.length > 0 || f !== 'default') record(rule, `\`${f}\` -> ${rule.to.map((t) => `\`${t}\``).join(', ') || 'nothing'}`);
-    }
-    return;
-  }
-  if (becameDefault(rule, input.data)) {
-    if (input.usesDefaults || rule.to.length === 0) return;
-    const added = state.add(rule.to);
-    if (added.length > 0) record(rule, `added ${added.map((t) => `\`${t}\``).join(', ')} (default-features = false)`);
-    return;
-  }
-  if (!state.has(f) || rule.to.length === 0) return;
-  const added = state.add(rule.to);
-  const target = input.data.release(input.crate, input.to);
-  const implied = target?.featureDefs && rule.to.every((t) => target.featureDefs?.[t]?.includes(f));
-  if (implied) state.replace(f, []);
-  if (added.length > 0) record(rule, implied ? `\`${f}\` -> ${added.map((t) => `\`${t}\``).join(', ')}` : `added ${added.map((t) => `\`${t}\``).join(', ')}`);
-}
-
-/** Going down: renames and feature-level semantic changes undo; drops and moves cannot be undone. */
-function applyDown(
-  rule: FeatureRule,
-  state: FeatureState,
-  input: MigrationInput,
-  record: (rule: FeatureRule, effect: string) => void,
-  all: readonly FeatureRule[],
-): void {
-  const f = rule.feature;
-  if (rule.action === 'rename' && rule.to.length === 1) {
-    const t = rule.to[0]!;
-    // `profiling` came from both `jitdump` and `vtune`: which one to go back to cannot be known.
-    const ambiguous = all.some((r) => r !== rule && r.action === 'rename' && r.to.includes(t) && ruleVersion(r) === ruleVersion(rule));
-    if (!ambiguous && state.has(t)) {
-      state.replace(t, [f]);
-      record(rule, `\`${t}\` -> \`${f}\``);
-    }
-    return;
-  }
-  if (rule.action !== 'semantic-change' || rule.to.length === 0) return;
-  const target = input.data.release(input.crate, input.to);
-  if (rule.removedIn === undefined && !becameDefault(rule, input.data) && rule.to.some((t) => state.has(t))) {
-    state.replace(rule.to.find((t) => state.has(t))!, [f]);
-    for (const t of rule.to) state.replace(t, []);
-    record(rule, `${rule.to.map((t) => `\`${t}\``).join(', ')} -> \`${f}\``);
-    return;
-  }
-  // Features added for builds without defaults do not exist below the release that introduced them.
-  const gone = rule.to.filter((t) => state.has(t) && target !== undefined && !target.features.has(t));
-  if (gone.length > 0) {
-    for (const t of gone) state.replace(t, []);
-    record(rule, `dropped ${gone.map((t) => `\`${t}\``).join(', ')}`);
-  }
-}
-
-/** Whether the rule's feature joined `default` at the rule's release (it was not a default feature before). */
-function becameDefault(rule: FeatureRule, data: ReleaseData): boolean {
-  const v = ruleVersion(rule);
-  const versions = data.versions(rule.crate);
-  const at = versions.find((r) => !semver.lt(r.version, v));
-  const before = [...versions].reverse().find((r) => semver.lt(r.version, v) && !semver.prerelease(r.version));
-  if (!at) return false;
-  return at.defaultFeatures.includes(rule.feature) && !(before?.defaultFeatures.includes(rule.feature) ?? false);
-}
-
-export function ruleVersion(rule: FeatureRule): string {
-  return (rule.removedIn ?? rule.changedIn)!;
-}
-
-/** An ordered feature list without duplicates; replacements keep the position of what they replace. */
-class FeatureState {
-  list: string[];
-  constructor(features: readonly string[]) {
-    this.list = [...new Set(features)];
-  }
-  has(f: string): boolean {
-    return this.list.includes(f);
-  }
-  replace(f: string, by: readonly string[]): void {
-    const i = this.list.indexOf(f);
-    if (i < 0) return;
-    const fresh = by.filter((b) => !this.list.includes(b));
-    this.list.splice(i, 1, ...fresh);
-  }
-  /** Appends the features not there yet; returns those. */
-  add(features: readonly string[]): string[] {
-    const fresh = features.filter((f) => !this.list.includes(f));
-    this.list.push(...fresh);
-    return fresh;
+/** Going down: renames undo (unless ambiguous); drops and moves cannot be undone. */
+function applyDown(rule: FeatureRule, state: FeatureState, record: (rule: FeatureRule, effect: string) => void, all: readonly FeatureRule[]): void {
+  if (rule.action !== 'rename' || rule.to.length !== 1) return;
+  const [f, t] = [rule.feature, rule.to[0]!];
+  // `profiling` came from both `jitdump` and `vtune`: which one to go back to cannot be known.
+  const ambiguous = all.some((r) => r !== rule && r.action === 'rename' && r.to.includes(t) && ruleVersion(r) === ruleVersion(rule));
+  if (!ambiguous && state.has(t)) {
+    state.replace(t, [f]);
+    record(rule, `\`${t}\` -> \`${f}\``);
   }
 }
