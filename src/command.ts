@@ -10,8 +10,9 @@ import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
 import { buildReport, findingReport, type Mode } from './output/report.js';
 import { COLOR, PLAIN, useColor, type Style } from './output/style.js';
 import { currentReleaseData } from './family/current-data.js';
-import { embeddedReleaseData } from './family/release-data.js';
-import { defaultCacheDir, refreshIndex, type RefreshResult } from './family/registry.js';
+import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
+import { DEFAULT_INDEX_URL, defaultCacheDir, readCache, refreshIndex, type RefreshResult } from './family/registry.js';
+import { lockstepDependencies } from './family/lockstep.js';
 import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
 import { writeAll } from './output/write.js';
@@ -182,15 +183,32 @@ async function runDoctor(paths: readonly string[], json: boolean, io: Io, style:
   }
 }
 
-/** Fetches every family crate's index file into the user cache; failures are warnings, never fatal. */
+/**
+ * Fetches every family crate's index file into the user cache, then the files of crates the new releases pin in
+ * lockstep that the data does not know yet (a crate new in the family), a few rounds deep. Failures are
+ * warnings, never fatal.
+ */
 async function refresh(indexUrl: string | undefined, cacheDir: string, io: Io, style: Style): Promise<RefreshResult> {
-  const crates = embeddedReleaseData().crates();
-  let result: RefreshResult;
-  try {
-    result = await refreshIndex({ crates, cacheDir, ...(indexUrl !== undefined ? { indexUrl } : {}), timeoutMs: timeoutFrom(io.env) });
-  } catch (e) {
-    io.stderr.write(`${style.yellow('warning')}: cannot refresh the release data: ${(e as Error).message}\n`);
-    return { updated: [], unchanged: [], failed: crates.map((crate) => ({ crate, reason: (e as Error).message })) };
+  const data = embeddedReleaseData();
+  const known = new Set(data.crates());
+  let crates: readonly string[] = data.crates();
+  const offsets = new Set(data.familyNames().flatMap((c) => companionOffset(data, c)));
+  const result = { updated: [] as string[], unchanged: [] as string[], failed: [] as RefreshResult['failed'][number][] };
+  for (let round = 0; round < 3 && crates.length > 0; round++) {
+    let r: RefreshResult;
+    try {
+      r = await refreshIndex({ crates, cacheDir, ...(indexUrl !== undefined ? { indexUrl } : {}), timeoutMs: timeoutFrom(io.env) });
+    } catch (e) {
+      io.stderr.write(`${style.yellow('warning')}: cannot refresh the release data: ${(e as Error).message}\n`);
+      return { updated: [], unchanged: [], failed: crates.map((crate) => ({ crate, reason: (e as Error).message })) };
+    }
+    result.updated.push(...r.updated);
+    result.unchanged.push(...r.unchanged);
+    result.failed.push(...r.failed);
+    const fetched = readCache(cacheDir, [...r.updated, ...r.unchanged], indexUrl ?? DEFAULT_INDEX_URL).entries;
+    const fresh = [...fetched].flatMap(([crate, e]) => e.releases.filter((x) => data.release(crate, x.version) === undefined));
+    crates = lockstepDependencies(fresh, (c) => known.has(c), offsets);
+    for (const c of crates) known.add(c);
   }
   const failed = result.failed;
   // One line per reason: a network outage fails every crate the same way.
@@ -199,6 +217,12 @@ async function refresh(indexUrl: string | undefined, cacheDir: string, io: Io, s
   }
   io.stderr.write(`release data: ${result.updated.length} updated, ${result.unchanged.length} unchanged, ${failed.length} failed (cache: ${cacheDir})\n`);
   return result;
+}
+
+/** The offset of a companion crate's numbering (cranelift's 87), for recognising new companions. */
+function companionOffset(data: ReleaseData, crate: string): number[] {
+  const n = data.family(crate)?.numbering;
+  return n?.kind === 'companion' ? [n.offset] : [];
 }
 
 /** WASMTIME_ALIGN_INDEX_TIMEOUT_MS shortens the 10 s request timeout (tests, slow CI mirrors). */

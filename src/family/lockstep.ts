@@ -304,3 +304,26 @@ function lockstepEdges(releases: ReadonlyMap<string, readonly LockstepRelease[]>
   }
   return edges;
 }
+
+/**
+ * Crates that releases pin at a lockstep version and that `known` does not know: what a registry refresh fetches
+ * next, so that a crate new in the family joins it. Lockstep here means the pinning release's own number
+ * (`wasmtime-internal-x =49.0.0` from wasmtime 49.0.0), or a companion number at an offset the family already
+ * keeps (`cranelift-x ^0.136.0` from wasmtime 49.0.0, offset 87); the derivation then decides.
+ */
+export function lockstepDependencies(
+  releases: Iterable<Pick<LockstepRelease, 'version' | 'deps'>>,
+  known: (crate: string) => boolean,
+  offsets: ReadonlySet<number>,
+): string[] {
+  const out = new Set<string>();
+  for (const r of releases) {
+    for (const d of r.deps) {
+      if (known(d.package) || out.has(d.package)) continue;
+      const v = lockstepVersion(d.req);
+      const n = v === undefined ? undefined : numberingOf(v, r.version);
+      if (n !== undefined && (n.kind === 'wasmtime' || offsets.has(n.offset))) out.add(d.package);
+    }
+  }
+  return [...out].sort();
+}

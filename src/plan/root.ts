@@ -9,6 +9,7 @@ import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from 
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
 import { mayUseFamily } from './family-use.js';
+import { packageName } from '../discover/config.js';
 import { migrateRootFeatures } from './features.js';
 import { addBlockerOf, isLiftable, planLift } from './lift.js';
 import { candidateOf, chooseTarget, requirementText, versionTextFor, type Candidate } from './target.js';
@@ -89,7 +90,11 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
   const wsDeps = workspaceDependencies(root.manifest);
   const isFamily = (name: string): boolean => data.family(name) !== undefined;
-  const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps, isFamily)).flatMap((m) => dependencyEntries(m));
+  // A package that is itself a family crate (a fork or a vendored copy of wasmtime) is never rewritten inside.
+  const copies = manifests.filter((m) => isFamily(packageName(m) ?? ''));
+  const entries = manifests
+    .filter((m) => !copies.includes(m) && (m === root.manifest || mayUseFamily(m, wsDeps, isFamily)))
+    .flatMap((m) => dependencyEntries(m));
   const wsByKey = new Map<string, DependencyEntry>();
   for (const e of entries) {
     if (e.table.scope === 'workspace' && e.manifest === root.manifest) wsByKey.set(e.key, e);
@@ -97,6 +102,12 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
   const packageOf = (e: DependencyEntry): string => (e.source === 'inherited' ? (wsByKey.get(e.key)?.package ?? e.key) : e.package);
   const family = entries.filter((e) => e.table.scope === 'package' || wsByKey.get(e.key) === e).filter((e) => isFamily(packageOf(e)));
   const findings: Finding[] = [];
+  if (copies.length > 0) {
+    const names = copies.map((m) => packageName(m)!).sort();
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+    const what = copies.length === 1 ? 'is a family crate itself' : `are family crates themselves`;
+    findings.push({ level: 'note', file: copies.length === 1 ? copies[0]!.path : root.manifest.path, message: `${shown} ${what} (a fork or a copy of wasmtime's): ${copies.length === 1 ? 'its manifest is left as it is' : 'their manifests are left as they are'}` });
+  }
   for (const e of family) {
     if (e.source === 'path' || e.source === 'git') {
       const where = typeof e.value === 'object' ? String(e.source === 'path' ? e.value.path : e.value.git) : '';
