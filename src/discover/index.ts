@@ -1,5 +1,6 @@
 import { displayPath, UserError } from '../errors.js';
 import type { Manifest } from '../manifest/read.js';
+import { isTable } from '../manifest/dependencies.js';
 import { groupBy } from '../plan/util.js';
 import { hasPackage } from './config.js';
 import { byString } from './paths.js';
@@ -93,7 +94,7 @@ export function discover(paths: readonly string[], opts: DiscoverOptions = {}): 
   }
   for (const [root, group] of groupBy(failures, (f) => f.root)) {
     if (group.some((f) => f.namesFamily)) group.forEach((f) => fail(f.error));
-    else warnings.push(skippedWarning(root, group[0]!.error));
+    else warnings.push(skippedWarning(model, root, group[0]!.error));
   }
   const vendored = new Map(scans.flatMap((s) => s.vendored).map((v) => [v.dir, v]));
   return {
@@ -105,13 +106,20 @@ export function discover(paths: readonly string[], opts: DiscoverOptions = {}): 
 }
 
 /** The one warning for a root skipped because it cannot load and names nothing of the family. */
-function skippedWarning(root: string, e: UserError): DiscoveryWarning {
+function skippedWarning(model: CargoModel, root: string, e: UserError): DiscoveryWarning {
   const at = e.location ?? { file: root };
+  let what = displayPath(root);
+  try {
+    const m = model.load(root);
+    what = `the ${isTable(m.value['workspace']) ? 'workspace' : hasPackage(m) ? 'package' : 'manifest'} at ${what}`;
+  } catch {
+    // It is the manifest that cannot be read: its path alone names it.
+  }
   return {
     file: at.file,
     ...(at.line !== undefined ? { line: at.line } : {}),
     ...(at.column !== undefined ? { column: at.column } : {}),
-    message: `${e.message}; ${displayPath(root)} cannot be loaded and names no crate of the wasmtime family, so it was skipped`,
+    message: `${e.message}; ${what} cannot be loaded and names no crate of the wasmtime family, so it was skipped`,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
 import { familyCrate } from '../family/crates.js';
 import { dependencyEntries, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
+import { inHakariSection } from '../manifest/hakari-section.js';
 import { entryLocation } from '../manifest/locate.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, sameRequirement } from '../manifest/requirement.js';
@@ -40,7 +41,8 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const manifests = root.kind === 'workspace' ? uniqueManifests([root.manifest, ...root.members]) : [root.manifest];
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
   const wsDeps = workspaceDependencies(root.manifest);
-  const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps)).flatMap((m) => dependencyEntries(m));
+  // Entries inside a hakari section mirror the lock, they are not requests: cargo-hakari rewrites them.
+  const entries = manifests.filter((m) => m === root.manifest || mayUseFamily(m, wsDeps)).flatMap((m) => dependencyEntries(m)).filter((e) => !inHakariSection(e));
   const wsByKey = new Map<string, DependencyEntry>();
   for (const e of entries) {
     if (e.table.scope === 'workspace' && e.manifest === root.manifest) wsByKey.set(e.key, e);
