@@ -163,9 +163,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (mode === 'write') {
     // Loaded only here (as doctor is below): a dry run, the common case, starts faster without them.
     const { formatLockUpdates, lockUpdates, runLockUpdates } = await import('./output/lock-update.js');
+    const { hakariFollowUps } = await import('./output/hakari-follow-up.js');
     const updates = lockUpdates(plan, io.cwd);
-    if (updates.length > 0 && o['update-lock']) return runLockUpdates(updates, io.cwd, (t) => io.stderr.write(t));
+    // Hakari sections mirror the lock: they are regenerated after it is refreshed, never edited here.
+    const hakari = hakariFollowUps(plan, io.cwd);
+    const regenerate = hakari.length === 0 ? '' : `${style.cyan('note')}: ${updates.length > 0 ? 'then ' : ''}regenerate the hakari ${hakari.length === 1 ? 'section' : 'sections'} with:\n${hakari.map((c) => `  ${c}\n`).join('')}`;
+    if (updates.length > 0 && o['update-lock']) {
+      const status = runLockUpdates(updates, io.cwd, (t) => io.stderr.write(t));
+      io.stderr.write(regenerate);
+      return status;
+    }
     if (updates.length > 0) io.stderr.write(`${style.cyan('note')}: Cargo.lock no longer matches; refresh it with:\n${formatLockUpdates(updates)}`);
+    io.stderr.write(regenerate);
   }
   return mode === 'check' && plan.files.length > 0 ? 1 : 0;
 }
@@ -240,7 +249,7 @@ function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
   io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
   if (json) {
-    const report = { mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], diff: '', diffBase: '.' };
+    const report = { mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return 2;

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { discover } from './discover/index.js';
+import { discover, type VendoredDir } from './discover/index.js';
 import { displayPath, UserError } from './errors.js';
 import { renderManifest } from './edit/render.js';
 import { validateRendered } from './edit/validate.js';
+import { assertHakariSectionsKept } from './edit/hakari-guard.js';
+import { hakariSectionsOf, type HakariSection } from './manifest/hakari-section.js';
 import type { Manifest } from './manifest/read.js';
 import { planRoot, type PlanOptions } from './plan/root.js';
 import { changedManifest, type Change, type Finding, type RootPlan } from './plan/types.js';
@@ -25,8 +27,18 @@ export interface FilePlan {
   readonly changes: readonly Change[];
 }
 
+/** A hakari section of one of a root's manifests: left as generated, named in the summary and the report. */
+export interface GeneratedSection extends HakariSection {
+  readonly file: string;
+}
+
+/** A planned root and the generated sections of its manifests. */
+export interface PlannedRoot extends RootPlan {
+  readonly generated: readonly GeneratedSection[];
+}
+
 export interface Plan {
-  readonly roots: readonly RootPlan[];
+  readonly roots: readonly PlannedRoot[];
   /** Only the files that change, sorted by path. */
   readonly files: readonly FilePlan[];
   /** Problems found while discovering workspaces (packages cargo itself would reject are skipped). */
@@ -35,6 +47,8 @@ export interface Plan {
   readonly errors: readonly UserError[];
   /** The release data the plan was made with (the family, releases, migration rules). */
   readonly data: ReleaseData;
+  /** Vendored directories discovery skipped as a whole. */
+  readonly vendored: readonly VendoredDir[];
 }
 
 /**
@@ -69,9 +83,9 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
   const data = req.data ?? embeddedReleaseData();
   // A `--to` of the command line is checked before anything is read; a root's own `to` when the root is planned.
   const to = req.to === undefined ? undefined : resolveTo(req.to, data, { allowUnknownVersion: req.allowUnknownVersion === true, allowYanked: req.allowYanked === true });
-  const discovery = discover(paths, { keepGoing: req.keepGoing === true });
+  const discovery = discover(paths, { keepGoing: req.keepGoing === true, skipFailuresWithoutFamily: (name) => data.family(name) !== undefined });
   const errors: UserError[] = [...discovery.errors];
-  const roots: RootPlan[] = [];
+  const roots: PlannedRoot[] = [];
   const files: FilePlan[] = [];
   for (const r of discovery.roots) {
     try {
@@ -80,7 +94,7 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
       const toWarnings = opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message }));
       const root = toWarnings.length > 0 ? { ...planned, findings: [...toWarnings, ...planned.findings] } : planned;
       const rendered = renderRoot(root, data);
-      roots.push(root);
+      roots.push({ ...root, generated: generatedSections(root.manifests) });
       files.push(...rendered);
     } catch (e) {
       // With keepGoing a root that fails is left out whole; its files are neither rendered nor written.
@@ -96,12 +110,13 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
       throw new UserError('this package is a member of two workspaces; run the tool on each of them separately', { file: f.manifest.path });
     }
   }
-  const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', file: w.file, message: w.message }));
+  const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', ...w }));
+  for (const v of discovery.vendored) findings.push({ level: 'note', file: v.dir, message: vendoredMessage(v) });
   for (const message of to?.warnings ?? []) findings.push({ level: 'warning', message });
   if (discovery.roots.length === 0 && findings.length === 0 && errors.length === 0) {
     findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
   }
-  return { roots, files, findings, errors, data };
+  return { roots, files, findings, errors, data, vendored: discovery.vendored };
 }
 
 /** The options for one root: the command line's, else the root's settings, else the defaults. */
@@ -131,6 +146,16 @@ function rootOptions(root: Root, req: PlanRequest, cliTo: ResolvedTo | undefined
   };
 }
 
+/** `143 vendored crates skipped (cargo vendor output)`. */
+function vendoredMessage(v: VendoredDir): string {
+  const crates = `${v.crates} vendored ${v.crates === 1 ? 'crate' : 'crates'} skipped`;
+  return v.config ? `${crates} (directory source \`${v.config.source}\` in ${displayPath(v.config.file)})` : `${crates} (cargo vendor output)`;
+}
+
+function generatedSections(manifests: readonly Manifest[]): GeneratedSection[] {
+  return manifests.flatMap((m) => hakariSectionsOf(m).map((s) => ({ file: m.path, ...s })));
+}
+
 /** The file a write lands in; a symlink out of its workspace root is refused, never followed. */
 function writePath(file: string, rootDir: string): string {
   const real = fs.realpathSync(file);
@@ -150,6 +175,7 @@ function renderRoot(root: RootPlan, data: ReleaseData): FilePlan[] {
   for (const [manifest, changes] of byFile) {
     const text = renderManifest(manifest, changes, (name) => data.family(name) !== undefined);
     validateRendered(manifest, changes, text);
+    assertHakariSectionsKept(manifest, text);
     if (text === manifest.text) continue;
     const bom = manifest.bom ? '\ufeff' : '';
     out.push({ manifest, writePath: writePath(manifest.path, path.dirname(root.manifest.path)), before: bom + manifest.text, after: bom + text, changes });

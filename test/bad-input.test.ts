@@ -132,16 +132,22 @@ test('invalid UTF-8 after 0..40 multi-byte characters on an earlier line: always
   const wrong: string[] = [];
   for (let n = 0; n <= 40; n++) {
     const text = `[package]\nname = "b"\n# ${'\u00e9'.repeat(n)}\nversion = "0.1.0"\nedition = "2021"\ndescription = "cafe ?"\n`;
-    const bad = Buffer.from(text, 'utf8');
-    bad[bad.indexOf('?'.charCodeAt(0))] = 0xff; // always line 6, column 21
-    const file = path.join(dir, `c${n}`, 'Cargo.toml');
-    writeFiles(dir, { [`c${n}/Cargo.toml`]: bad });
-    try {
-      planPaths([file]);
-      wrong.push(`${n}: accepted`);
-    } catch (e) {
-      const at = e instanceof UserError ? `${e.location?.line}:${e.location?.column}` : `not a UserError: ${(e as Error).message}`;
-      if (at !== '6:21') wrong.push(`${n} x \u00e9: ${at}`);
+    // With a family crate it is an error; without one the package is skipped with a warning at the same place.
+    for (const deps of ['\n[dependencies]\nwasmtime = "26.0.1"\n', '']) {
+      const bad = Buffer.from(text + deps, 'utf8');
+      bad[bad.indexOf('?'.charCodeAt(0))] = 0xff; // always line 6, column 21
+      const name = `c${n}${deps ? '-family' : ''}`;
+      const file = path.join(dir, name, 'Cargo.toml');
+      writeFiles(dir, { [`${name}/Cargo.toml`]: bad });
+      let at: string;
+      try {
+        const plan = planPaths([file]);
+        const w = plan.findings.find((f) => f.level === 'warning' && /names no crate of the wasmtime family, so it was skipped$/.test(f.message));
+        at = deps ? 'accepted' : w ? `${w.line}:${w.column}` : 'no warning';
+      } catch (e) {
+        at = !deps ? `rejected: ${(e as Error).message}` : e instanceof UserError ? `${e.location?.line}:${e.location?.column}` : `not a UserError: ${(e as Error).message}`;
+      }
+      if (at !== '6:21') wrong.push(`${name} (${n} x \u00e9): ${at}`);
     }
   }
   assert.deepEqual(wrong, [], 'every position is 6:21');

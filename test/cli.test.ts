@@ -299,6 +299,7 @@ interface JsonReport {
   files: { path: string; edits: { table: string; key: string; reasons: string[]; before: unknown; after: unknown }[] }[];
   warnings: unknown[];
   errors: { level: string; file?: string; line?: number; column?: number; message: string }[];
+  vendored: unknown[];
   diff: string;
 }
 
@@ -328,7 +329,7 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
   assert.equal(r.stderr, SUMMARY_DRY, 'the summary still goes to stderr');
   assert.ok(r.stdout.endsWith('}\n'));
   const report = JSON.parse(r.stdout) as JsonReport;
-  assert.deepEqual(Object.keys(report), ['mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'diff', 'diffBase']);
+  assert.deepEqual(Object.keys(report), ['mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'vendored', 'diff', 'diffBase']);
   assert.equal(report.mode, 'dry-run');
   assert.equal(report.changed, true);
   assert.equal(report.diff, dry.stdout);
@@ -344,9 +345,11 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
       changedFiles: ['Cargo.toml', 'a/Cargo.toml', 'b/Cargo.toml'],
       migrations: [],
       findings: [],
+      generated: [],
     },
   ]);
   assert.deepEqual(report.warnings, []);
+  assert.deepEqual(report.vendored, []);
   assert.deepEqual(report.errors, []);
   assertUnchanged(dir, before);
 
@@ -392,7 +395,7 @@ test('--json with an invalid member: exit 2, errors[0] with relative file, line,
     assert.equal(r.stderr, 'error: b/Cargo.toml:7:54: invalid TOML: expected comma (,) token\n');
     assertNoStack(r);
     const report = JSON.parse(r.stdout) as JsonReport;
-    assert.deepEqual(Object.keys(report), ['mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'diff', 'diffBase']);
+    assert.deepEqual(Object.keys(report), ['mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'vendored', 'diff', 'diffBase']);
     assert.equal(report.mode, extra.length === 0 ? 'dry-run' : extra[0] === '--write' ? 'write' : 'check');
     assert.equal(report.changed, false);
     assert.equal(report.diff, '');

@@ -361,3 +361,68 @@ test('members that are not an array of strings is a located UserError; bad TOML 
   const bad = tree({ 'Cargo.toml': '[workspace\n' });
   assert.throws(() => discover([bad]), (e: unknown) => e instanceof UserError && /invalid TOML/.test(e.message));
 });
+
+// ---------- vendored crates ----------
+
+const CHECKSUM = '{"files":{},"package":"0000"}\n';
+
+test('vendored crates (.cargo-checksum.json) are skipped whole; cargo agrees on every root reported, with and without exclude', () => {
+  for (const ws of ['', '[workspace]\n', '[workspace]\nexclude = ["vendor"]\n']) {
+    const dir = tree({
+      'Cargo.toml': pkg('app', '[dependencies]\nwasmtime-wasi = "25.0.0"') + ws,
+      'vendor/wasmtime-wasi/Cargo.toml': pkg('wasmtime-wasi', '[dependencies]\nwasmtime = "=25.0.0"'),
+      'vendor/wasmtime-wasi/.cargo-checksum.json': CHECKSUM,
+      // Below a vendored crate everything is skipped too.
+      'vendor/wasmtime-wasi/tests/fixture/Cargo.toml': pkg('fixture'),
+      'vendor/wiggle/Cargo.toml': pkg('wiggle'),
+      'vendor/wiggle/.cargo-checksum.json': CHECKSUM,
+    });
+    const d = discover([dir]);
+    assert.deepEqual(summary(dir, d), { roots: { '.': ws ? ['.'] : 'standalone' }, warnings: [] }, ws);
+    assert.deepEqual(d.vendored.map((v) => [path.relative(dir, v.dir), v.crates, v.config]), [['vendor', 2, undefined]]);
+    if (hasCargo) {
+      // Cargo on a vendored crate alone: its own package when no workspace claims it or the workspace excludes it,
+      // "believes it's in a workspace when it's not" otherwise. It is never a member; it is never the user's either.
+      assert.equal(cargoSync(path.join(dir, 'vendor/wasmtime-wasi/Cargo.toml')).ok, ws !== '[workspace]\n', ws);
+    }
+  }
+});
+
+test('directory sources of cargo configs (in the path, above it or below it; config.toml or config) are skipped whole', () => {
+  const dir = tree({
+    '.cargo/config.toml': '[source.crates-io]\nreplace-with = "vendored"\n\n[source.vendored]\ndirectory = "repo/third_party"\n',
+    'repo/Cargo.toml': '[workspace]\nmembers = ["host"]\nexclude = ["third_party", "sub"]\n',
+    'repo/host/Cargo.toml': pkg('host'),
+    'repo/third_party/wasmtime/Cargo.toml': pkg('wasmtime'),
+    'repo/third_party/wiggle/Cargo.toml': pkg('wiggle'),
+    'repo/third_party/README.md': '',
+    'repo/sub/.cargo/config': '[source.v]\ndirectory = "vendor"\n',
+    'repo/sub/vendor/cranelift-codegen/Cargo.toml': pkg('cranelift-codegen'),
+  });
+  const rel = (p: string) => path.relative(dir, p);
+  const repo = path.join(dir, 'repo');
+  const d = discover([repo]);
+  assert.deepEqual(summary(dir, d), { roots: { repo: ['repo/host'] }, warnings: [] });
+  assert.deepEqual(
+    d.vendored.map((v) => [rel(v.dir), v.crates, v.config && rel(v.config.file), v.config?.source]),
+    [
+      ['repo/sub/vendor', 1, 'repo/sub/.cargo/config', 'v'],
+      ['repo/third_party', 2, '.cargo/config.toml', 'vendored'],
+    ],
+  );
+  // A path inside a directory source, or inside a vendored crate, stands for nothing but the note.
+  for (const inside of ['repo/third_party/wasmtime/Cargo.toml', 'repo/third_party']) {
+    const d2 = discover([path.join(dir, inside)]);
+    assert.deepEqual([d2.roots, d2.vendored.map((v) => rel(v.dir))], [[], ['repo/third_party']], inside);
+  }
+});
+
+test('a cargo config that is not valid TOML is a located warning, and the run goes on', () => {
+  const dir = tree({ '.cargo/config.toml': '[source.v]\ndirectory = "vendor\n', 'Cargo.toml': pkg('app'), 'vendor/x/Cargo.toml': pkg('x') });
+  const d = discover([dir]);
+  assert.deepEqual(summary(dir, d).roots, { '.': 'standalone', 'vendor/x': 'standalone' });
+  assert.equal(d.warnings.length, 1);
+  assert.equal(d.warnings[0]?.file, path.join(dir, '.cargo/config.toml'));
+  assert.equal(d.warnings[0]?.line, 2);
+  assert.match(d.warnings[0]?.message ?? '', /^cannot read this cargo config \(invalid TOML: .*\); directory sources it may name are not skipped$/);
+});

@@ -1,9 +1,15 @@
 import { displayPath, UserError } from '../errors.js';
 import type { Manifest } from '../manifest/read.js';
+import { isTable } from '../manifest/dependencies.js';
+import { groupBy } from '../plan/util.js';
 import { hasPackage } from './config.js';
 import { byString } from './paths.js';
 import { scanPath } from './scan.js';
+import { loadFailure, type LoadFailure } from './unloadable-root.js';
+import type { VendoredDir } from './vendored.js';
 import { CargoModel } from './workspace.js';
+
+export type { VendoredDir } from './vendored.js';
 
 export interface WorkspaceRoot {
   readonly kind: 'workspace';
@@ -22,10 +28,24 @@ export interface Discovery {
   readonly warnings: readonly DiscoveryWarning[];
   /** With `keepGoing`: the errors of the paths and workspaces that were left out (otherwise the first one throws). */
   readonly errors: readonly UserError[];
+  /** Vendored directories skipped as a whole, sorted by path. */
+  readonly vendored: readonly VendoredDir[];
 }
 export interface DiscoveryWarning {
   readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
   readonly message: string;
+}
+
+export interface DiscoverOptions {
+  /** Record the errors of broken paths and workspaces and go on (see Discovery.errors). */
+  readonly keepGoing?: boolean;
+  /**
+   * When given, a root that fails to load and of which no manifest that can be read names a crate this says is
+   * family is skipped with one warning instead of an error. Roots that name the family still fail (all or nothing).
+   */
+  readonly skipFailuresWithoutFamily?: (packageName: string) => boolean;
 }
 
 /**
@@ -33,31 +53,79 @@ export interface DiscoveryWarning {
  * with members as `cargo metadata` reports them. A path inside a workspace yields that whole workspace.
  * Cargo errors in a workspace throw UserError; packages cargo would reject on their own are skipped with a warning.
  */
-export function discover(paths: readonly string[], opts: { keepGoing?: boolean } = {}): Discovery {
+export function discover(paths: readonly string[], opts: DiscoverOptions = {}): Discovery {
   const model = new CargoModel();
   const errors = new Map<string, UserError>();
+  const fail = (e: UserError): void => {
+    if (!opts.keepGoing) throw e;
+    errors.set(`${e.location?.file}:${e.location?.line}:${e.location?.column}:${e.message}`, e);
+  };
   // With keepGoing, a broken path or workspace is recorded (once) and the others are still found.
   const attempt = <T>(f: () => T): T | undefined => {
-    if (!opts.keepGoing) return f();
     try {
       return f();
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      errors.set(`${e.location?.file}:${e.location?.line}:${e.location?.column}:${e.message}`, e);
+      fail(e);
       return undefined;
     }
   };
-  const files = [...new Set(paths.flatMap((p) => attempt(() => scanPath(p)) ?? []))].sort(byString);
+  const scans = paths.flatMap((p) => attempt(() => scanPath(p)) ?? []);
+  const files = [...new Set(scans.flatMap((s) => s.files))].sort(byString);
   model.knownFiles(files);
   const roots = new Map<string, Root>();
-  const warnings: DiscoveryWarning[] = [];
+  const warnings: DiscoveryWarning[] = uniqueWarnings(scans.flatMap((s) => s.warnings));
+  const failures: LoadFailure[] = [];
   for (const file of files) {
-    const r = attempt(() => classify(model, file));
+    let r: Root | DiscoveryWarning | undefined;
+    const isFamily = opts.skipFailuresWithoutFamily;
+    if (isFamily === undefined) r = attempt(() => classify(model, file));
+    else {
+      try {
+        r = classify(model, file);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        // Decided once every file is seen: a root's members may name the family after its first failure.
+        failures.push(loadFailure(model, file, e, isFamily));
+      }
+    }
     if (r === undefined) continue;
     if ('message' in r) warnings.push(r);
     else roots.set(r.manifest.path, r);
   }
-  return { roots: [...roots.values()].sort((a, b) => byString(a.manifest.path, b.manifest.path)), warnings, errors: [...errors.values()] };
+  for (const [root, group] of groupBy(failures, (f) => f.root)) {
+    if (group.some((f) => f.namesFamily)) group.forEach((f) => fail(f.error));
+    else warnings.push(skippedWarning(model, root, group[0]!.error));
+  }
+  const vendored = new Map(scans.flatMap((s) => s.vendored).map((v) => [v.dir, v]));
+  return {
+    roots: [...roots.values()].sort((a, b) => byString(a.manifest.path, b.manifest.path)),
+    warnings,
+    errors: [...errors.values()],
+    vendored: [...vendored.values()].sort((a, b) => byString(a.dir, b.dir)),
+  };
+}
+
+/** The one warning for a root skipped because it cannot load and names nothing of the family. */
+function skippedWarning(model: CargoModel, root: string, e: UserError): DiscoveryWarning {
+  const at = e.location ?? { file: root };
+  let what = displayPath(root);
+  try {
+    const m = model.load(root);
+    what = `the ${isTable(m.value['workspace']) ? 'workspace' : hasPackage(m) ? 'package' : 'manifest'} at ${what}`;
+  } catch {
+    // It is the manifest that cannot be read: its path alone names it.
+  }
+  return {
+    file: at.file,
+    ...(at.line !== undefined ? { line: at.line } : {}),
+    ...(at.column !== undefined ? { column: at.column } : {}),
+    message: `${e.message}; ${what} cannot be loaded and names no crate of the wasmtime family, so it was skipped`,
+  };
+}
+
+function uniqueWarnings(list: readonly DiscoveryWarning[]): DiscoveryWarning[] {
+  return [...new Map(list.map((w) => [`${w.file}:${w.line}:${w.column}:${w.message}`, w])).values()];
 }
 
 /** What `cargo metadata --manifest-path <file>` would treat as the workspace of `file`. */

@@ -3,24 +3,53 @@ import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { ioMessage } from '../manifest/read.js';
 import { statFollow } from './paths.js';
+import { byVendorDir, CHECKSUM_FILE, DirectorySources, vendoredCrateOf, type ConfigWarning, type VendoredDir } from './vendored.js';
 
 // Build output, VCS data and JS dependencies hold stale or vendored manifests that are not the user's.
 const SKIPPED_DIRS = new Set(['target', '.git', 'node_modules']);
 
-/** Every Cargo.toml a user path stands for: the file itself, or all below a directory. */
-export function scanPath(input: string): string[] {
+/** What one user path stands for. */
+export interface Scan {
+  /** Every Cargo.toml to consider. */
+  readonly files: readonly string[];
+  /** Vendored directories skipped as a whole. */
+  readonly vendored: readonly VendoredDir[];
+  /** Cargo configs that could not be read. */
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/**
+ * Every Cargo.toml a user path stands for: the file itself, or all below a directory. Vendored crates are skipped
+ * as a whole: a directory holding `.cargo-checksum.json` (what `cargo vendor` writes), and a directory that a
+ * cargo config in the path, above it or below it names as a `directory` source.
+ */
+export function scanPath(input: string): Scan {
   const abs = path.resolve(input);
   const st = statFollow(abs);
   if (!st) throw new UserError('no such file or directory', { file: abs });
-  if (st.isDirectory()) return scanDir(abs);
-  if (path.basename(abs) !== 'Cargo.toml') {
+  if (!st.isDirectory() && path.basename(abs) !== 'Cargo.toml') {
     throw new UserError('expected a directory or a Cargo.toml file', { file: abs });
   }
-  return [abs];
+  const start = st.isDirectory() ? abs : path.dirname(abs);
+  const sources = new DirectorySources();
+  sources.readAncestors(start);
+  // A path inside vendored code: nothing of it is the user's.
+  const source = sources.containing(abs);
+  if (source !== undefined) return { files: [], vendored: sources.skippedUnder(source), warnings: sources.warnings };
+  const crate = vendoredCrateOf(start);
+  if (crate !== undefined) return { files: [], vendored: byVendorDir([crate]), warnings: sources.warnings };
+  if (!st.isDirectory()) return { files: [abs], vendored: [], warnings: sources.warnings };
+
+  const { files, vendoredCrates } = scanDir(abs, sources);
+  // A config met during the walk may name a directory walked before it.
+  const kept = files.filter((f) => sources.containing(f) === undefined);
+  const vendored = [...byVendorDir(vendoredCrates.filter((d) => sources.containing(d) === undefined)), ...sources.skippedUnder(abs)];
+  return { files: kept, vendored, warnings: sources.warnings };
 }
 
-function scanDir(root: string): string[] {
-  const found: string[] = [];
+function scanDir(root: string, sources: DirectorySources): { files: string[]; vendoredCrates: string[] } {
+  const files: string[] = [];
+  const vendoredCrates: string[] = [];
   const stack = [root];
   while (stack.length > 0) {
     const dir = stack.pop() as string;
@@ -30,15 +59,21 @@ function scanDir(root: string): string[] {
     } catch (e) {
       throw new UserError(`cannot read directory: ${ioMessage(e)}`, { file: dir });
     }
+    // A crate `cargo vendor` wrote: it and everything below it are skipped.
+    if (entries.some((e) => e.name === CHECKSUM_FILE && !e.isDirectory())) {
+      vendoredCrates.push(dir);
+      continue;
+    }
+    if (dir !== root && entries.some((e) => e.name === '.cargo' && e.isDirectory())) sources.readConfigs(dir);
     for (const e of entries) {
       const full = path.join(dir, e.name);
       // Dirent types do not follow symlinks, so symlinked directories are never entered.
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name)) stack.push(full);
+        if (!SKIPPED_DIRS.has(e.name) && !sources.has(full)) stack.push(full);
       } else if (e.name === 'Cargo.toml' && (e.isFile() || statFollow(full)?.isFile())) {
-        found.push(full);
+        files.push(full);
       }
     }
   }
-  return found;
+  return { files, vendoredCrates };
 }

@@ -12,6 +12,8 @@ export interface Report {
   readonly files: readonly FileReport[];
   readonly warnings: readonly FindingReport[];
   readonly errors: readonly FindingReport[];
+  /** Vendored directories discovery skipped as a whole. */
+  readonly vendored: readonly VendoredReport[];
   /** The unified diff; its paths are relative to `diffBase` (relative to the current directory, usually `.`). */
   readonly diff: string;
   readonly diffBase: string;
@@ -30,6 +32,26 @@ export interface RootReport {
   /** Feature migration rules applied in this root, in file order. */
   readonly migrations: readonly MigrationReport[];
   readonly findings: readonly FindingReport[];
+  /** Generated text of the root's manifests that is never edited (cargo-hakari sections). */
+  readonly generated: readonly GeneratedReport[];
+}
+
+/** A hakari section: its BEGIN line to its END line (or the file's last line when `closed` is false). */
+export interface GeneratedReport {
+  readonly kind: 'hakari';
+  readonly file: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly closed: boolean;
+}
+
+/** A directory of vendored crates: `cargo vendor` output, or a `directory` source of a cargo config. */
+export interface VendoredReport {
+  readonly path: string;
+  /** How many vendored crates it holds. */
+  readonly crates: number;
+  /** The `[source.<name>] directory = ...` entry that names it, or null for `.cargo-checksum.json` crates. */
+  readonly source: { readonly config: string; readonly name: string } | null;
 }
 
 export interface FileReport {
@@ -73,6 +95,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
       changedFiles: r.manifests.filter((m) => changedPaths.has(m.path)).map((m) => rel(m.path)),
       migrations: r.migrations.map((m) => ({ ...m, file: rel(m.file) })),
       findings: r.findings.map((f) => findingReport(f, cwd)),
+      generated: r.generated.map((g) => ({ kind: 'hakari', file: rel(g.file), startLine: g.startLine, endLine: g.endLine, closed: g.closed })),
     }),
   );
   return {
@@ -82,6 +105,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     files: plan.files.map((f) => fileReport(f, cwd)),
     warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
     errors: plan.errors.map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd)),
+    vendored: plan.vendored.map((v) => ({ path: rel(v.dir), crates: v.crates, source: v.config ? { config: rel(v.config.file), name: v.config.source } : null })),
     diff,
     diffBase: relativePath(base, cwd),
   };

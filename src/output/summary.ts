@@ -1,6 +1,7 @@
 import { displayPath, formatLocation } from '../errors.js';
-import type { Plan } from '../pipeline.js';
+import type { GeneratedSection, Plan } from '../pipeline.js';
 import type { Finding, RootPlan } from '../plan/types.js';
+import { groupBy } from '../plan/util.js';
 import type { Mode } from './report.js';
 import type { Style } from './style.js';
 
@@ -39,6 +40,10 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
       out.push(`  ${style.cyan('features')}: ${formatLocation(m, cwd)}${m.crate} ${m.effect} (${m.rule.action} in ${m.rule.version}${link})`);
     }
     if (root.migrations.length > MIGRATIONS_SHOWN) out.push(`  ... and ${root.migrations.length - MIGRATIONS_SHOWN} more feature migrations (--json lists them all)`);
+    // Once per file, outside the cap on notes: the follow-up it asks for is easy to miss.
+    for (const [file, sections] of groupBy(root.generated, (s) => s.file)) {
+      out.push(`  ${style.cyan('note')}: ${formatLocation({ file, line: sections[0]!.startLine }, cwd)}${hakariNote(sections)}`);
+    }
     const notes = root.findings.filter((f) => f.level === 'note');
     for (const f of root.findings.filter((f) => f.level === 'warning')) out.push(finding(f));
     for (const f of notes.slice(0, NOTES_SHOWN)) out.push(finding(f));
@@ -53,6 +58,13 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
   else if (mode === 'check') out.push(style.bold(`${files} would change`));
   else out.push(style.bold(`${files} would change (dry run; --write applies it)`));
   return out.join('\n') + '\n';
+}
+
+/** `hakari section (lines 12-40) left as generated; run ...`, for one file's sections. */
+export function hakariNote(sections: readonly GeneratedSection[]): string {
+  const ranges = sections.map((s) => `${s.startLine}-${s.endLine}${s.closed ? '' : ', no `### END HAKARI SECTION` line'}`).join('; ');
+  const what = sections.length === 1 ? 'hakari section' : 'hakari sections';
+  return `${what} (lines ${ranges}) left as generated; run \`cargo hakari generate\` after updating Cargo.lock`;
 }
 
 function rootLine(root: RootPlan, cwd: string, style: Style): string {

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
 import { dependencyEntries, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
+import { inHakariSection } from '../manifest/hakari-section.js';
 import { entryLocation } from '../manifest/locate.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from '../manifest/requirement.js';
@@ -92,9 +93,11 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
   const isFamily = (name: string): boolean => data.family(name) !== undefined;
   // A package that is itself a family crate (a fork or a vendored copy of wasmtime) is never rewritten inside.
   const copies = manifests.filter((m) => isFamily(packageName(m) ?? ''));
+  // Entries inside a hakari section mirror the lock, they are not requests: cargo-hakari rewrites them.
   const entries = manifests
     .filter((m) => !copies.includes(m) && (m === root.manifest || mayUseFamily(m, wsDeps, isFamily)))
-    .flatMap((m) => dependencyEntries(m));
+    .flatMap((m) => dependencyEntries(m))
+    .filter((e) => !inHakariSection(e));
   const wsByKey = new Map<string, DependencyEntry>();
   for (const e of entries) {
     if (e.table.scope === 'workspace' && e.manifest === root.manifest) wsByKey.set(e.key, e);
