@@ -134,7 +134,7 @@ function rootOptions(root: Root, req: PlanRequest, cliTo: ResolvedTo | undefined
     }
   }
   return {
-    ...(to ? { to: to.version } : {}),
+    ...(to ? { to: to.version, toFrom: cliTo === undefined ? ('setting' as const) : ('option' as const) } : {}),
     toWarnings: cliTo === undefined ? (to?.warnings ?? []) : [],
     exact: req.exact ?? repo.exact ?? false,
     lift: req.lift ?? repo.lift ?? true,

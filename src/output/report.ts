@@ -1,7 +1,7 @@
 import { relativePath } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
-import type { Change, ChangeReason, Finding, MigrationNote, Target } from '../plan/types.js';
+import type { Change, ChangeReason, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
 
 /** The JSON report (`--json`), documented in the README. Paths are relative to the current directory. */
 export interface Report {
@@ -28,6 +28,8 @@ export interface RootReport {
   /** Null when the root has no registry dependency on the wasmtime family. */
   readonly target: Target | null;
   readonly lifted: readonly string[];
+  /** Crates left as they are by `--exclude` (or the `exclude` setting), with the excluded crate that pins each. */
+  readonly excluded: readonly ExcludedCrate[];
   readonly changedFiles: readonly string[];
   /** Feature migration rules applied in this root, in file order. */
   readonly migrations: readonly MigrationReport[];
@@ -92,6 +94,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
       members: r.members.map((m) => rel(m.path)),
       target: r.target ?? null,
       lifted: r.lifted,
+      excluded: r.excluded,
       changedFiles: r.manifests.filter((m) => changedPaths.has(m.path)).map((m) => rel(m.path)),
       migrations: r.migrations.map((m) => ({ ...m, file: rel(m.file) })),
       findings: r.findings.map((f) => findingReport(f, cwd)),

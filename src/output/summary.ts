@@ -22,7 +22,7 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
   const changed = new Set(plan.files.map((f) => f.manifest.path));
   let quiet = 0;
   for (const root of plan.roots) {
-    if (!root.target && root.findings.length === 0) {
+    if (!root.target && root.findings.length === 0 && root.excluded.length === 0) {
       quiet++;
       continue;
     }
@@ -30,6 +30,10 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
     if (root.lifted.length > 0) {
       const entries = root.changes.filter((c) => c.kind === 'rewrite' && c.reasons.includes('lift')).length;
       out.push(`  lifted into [workspace.dependencies]: ${root.lifted.join(', ')} (${entries} member ${entries === 1 ? 'entry' : 'entries'})`);
+    }
+    if (root.excluded.length > 0) {
+      const held = (x: RootPlan['excluded'][number]): string => (x.heldBy ? `${x.crate} (pinned exactly by ${x.heldBy})` : x.crate);
+      out.push(`  excluded, left as they are: ${root.excluded.map(held).join(', ')}`);
     }
     const files = root.manifests.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
     const more = files.length > FILES_SHOWN ? ` and ${files.length - FILES_SHOWN} more` : '';
@@ -71,6 +75,6 @@ function rootLine(root: RootPlan, cwd: string, style: Style): string {
   const where = displayPath(root.manifest.path, cwd);
   const what = root.kind === 'workspace' ? `workspace of ${root.members.length} ${root.members.length === 1 ? 'member' : 'members'}` : 'package';
   if (!root.target) return `${style.bold(where)} (${what})`;
-  const origin = root.target.origin === 'option' ? '--to' : 'newest requested';
+  const origin = { option: '--to', setting: '`to` setting', workspace: 'newest requested' }[root.target.origin];
   return `${style.bold(where)} (${what}): wasmtime family at ${style.green(root.target.requirement)} (${origin})`;
 }

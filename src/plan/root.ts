@@ -22,6 +22,8 @@ import { featuresOf, withFeatures, withVersion } from './values.js';
 export interface PlanOptions {
   /** The release to align to (a full version, resolved from `--to`); the newest already requested when absent. */
   readonly to?: string;
+  /** Where `to` came from: the command line (or API), or the root's `to` setting. */
+  readonly toFrom?: 'option' | 'setting';
   /** Write `=X.Y.Z`. */
   readonly exact: boolean;
   /** Move the family into `[workspace.dependencies]`; false aligns versions where they stand. */
@@ -44,7 +46,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const base = { kind: root.kind, manifest: root.manifest, members: scope.members, manifests: scope.manifests } as const;
   const findings: Finding[] = [...scope.findings];
   const all = registryCandidates(scope, findings);
-  const { registry, excluded } = applyExclusions(all, opts.exclude, scope, data, findings);
+  const { registry, excluded } = applyExclusions(all, opts.exclude, data);
 
   // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
   // target, and they are kept where they do not already name it (so a second run decides the same).
@@ -140,9 +142,7 @@ function registryCandidates(scope: FamilyScope, findings: Finding[]): Candidate[
 function applyExclusions(
   all: readonly Candidate[],
   patterns: readonly string[],
-  scope: FamilyScope,
   data: ReleaseData,
-  findings: Finding[],
 ): { registry: Candidate[]; excluded: ExcludedCrate[] } {
   if (patterns.length === 0) return { registry: [...all], excluded: [] };
   const matches = crateMatcher(patterns);
@@ -161,13 +161,6 @@ function applyExclusions(
     }
   }
   const excluded: ExcludedCrate[] = [...why].sort(([a], [b]) => (a < b ? -1 : 1)).map(([crate, heldBy]) => ({ crate, ...(heldBy ? { heldBy } : {}) }));
-  for (const x of excluded) {
-    const entries = all.filter((c) => c.entry.package === x.crate);
-    const where = entries[0]!.entry;
-    const because = x.heldBy ? `${x.heldBy} pins it exactly, so it stays with it` : 'excluded (--exclude)';
-    findings.push(note(where, `\`${where.key}\` (${x.crate}) ${because}: left as it is${entries.length > 1 ? ` in ${entries.length} entries` : ''}`));
-  }
-  void scope;
   return { registry: all.filter((c) => !why.has(c.entry.package)), excluded };
 }
 

@@ -85,7 +85,7 @@ export function versionTextFor(crate: string, release: string, data: ReleaseData
  */
 export function chooseTarget(
   candidates: readonly Candidate[],
-  opts: { to?: string; exact: boolean },
+  opts: { to?: string; toFrom?: 'option' | 'setting'; exact: boolean },
   data: ReleaseData,
 ): Omit<Target, 'release'> | undefined {
   if (candidates.length === 0) return undefined;
@@ -93,7 +93,7 @@ export function chooseTarget(
   let origin: Target['origin'];
   if (opts.to !== undefined) {
     version = opts.to;
-    origin = 'option';
+    origin = opts.toFrom ?? 'option';
   } else {
     const newest = newestRequested(candidates, data);
     if (newest === undefined) return undefined;

@@ -87,7 +87,8 @@ export interface Target {
   readonly requirement: string;
   /** The operator part of `requirement` (`=`, `^`, `~` or nothing), also used for companion crates. */
   readonly operator: string;
-  readonly origin: 'option' | 'workspace';
+  /** `--to`, the root's `to` setting, or the newest release the workspace already asks for. */
+  readonly origin: 'option' | 'setting' | 'workspace';
   /** The known wasmtime release features are checked against (the newest one `version` admits), if any. */
   readonly release: string | null;
 }
