@@ -14,6 +14,8 @@
 // the child; peak RSS with `/usr/bin/time -f %M` when present, otherwise (Node commands only) with a preload
 // that records `process.resourceUsage().maxRSS` at exit.
 //
+//   baseline     node $BENCH_BASELINE .   (only with BENCH_BASELINE: another build's dist/bin/wasmtime-align.js, e.g. the
+//                previous release, timed in the same rounds, so `dry/baseline` compares the two side by side)
 // Environment: BENCH_RUNS (timed rounds per size, default 3), BENCH_SIZES (default "100,500,2000"),
 // BENCH_WARMUP (untimed rounds per size, default 1), BENCH_KEEP=1 (keep the temp dir), BENCH_JSON=<file>,
 // BENCH_NO_GNU_TIME=1 (use the preload even where /usr/bin/time exists).
@@ -30,12 +32,13 @@ const CLI = path.join(ROOT, 'dist/bin/wasmtime-align.js');
 const TRANSFORM = path.join(ROOT, 'dist/transforms/wasmtime-align.js');
 const JSCODESHIFT = path.join(ROOT, 'node_modules/jscodeshift/bin/jscodeshift.js');
 const FLOOR = path.join(HERE, 'floor.mjs');
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 1));
 const SIZES = (process.env.BENCH_SIZES ?? '100,500,2000').split(',').map(Number);
 
-for (const f of [CLI, TRANSFORM, JSCODESHIFT]) {
+for (const f of [CLI, TRANSFORM, JSCODESHIFT, ...(BASELINE ? [BASELINE] : [])]) {
   if (!fs.existsSync(f)) {
     console.error(`bench: missing ${path.relative(ROOT, f)} (run \`npm run build\` first)`);
     process.exit(2);
@@ -97,6 +100,7 @@ const COMMANDS = [
     : []),
   { key: 'jscs', label: 'jscodeshift', copy: true, run: (d) => measure([process.execPath, JSCODESHIFT, ...JSCS_ARGS], d, process.env, true) },
   { key: 'floor', label: 'floor', copy: false, run: (d) => measure([process.execPath, FLOOR, '.'], d, process.env, true) },
+  ...(BASELINE ? [{ key: 'base', label: 'baseline dry run', copy: false, run: (d) => measure([process.execPath, BASELINE, '.'], d, process.env, true) }] : []),
 ];
 
 const median = (xs) => {
@@ -121,6 +125,7 @@ function sameTree(a, b) {
 
 console.log(`wasmtime-align benchmark: sizes ${SIZES.join(', ')}; ${RUNS} timed round(s) + ${WARMUP} warm-up per size`);
 console.log(`machine: nproc ${os.availableParallelism()}, node ${process.version}, ${HAS_CARGO ? CARGO.stdout.trim() : 'cargo: not found (skipped)'}`);
+if (BASELINE) console.log(`baseline: ${BASELINE}`);
 console.log(`peak RSS via ${GNU_TIME ? `${GNU_TIME} -f %M` : 'process.resourceUsage().maxRSS preload (Node commands only)'}; temp dir ${tmp}`);
 
 const results = {};
@@ -167,7 +172,7 @@ try {
 }
 
 // Table: one row per size, median wall time and peak RSS per command.
-const header = ['members', ...COMMANDS.map((c) => c.label), 'dry/cargo', 'dry/jscs', 'floor/cargo', 'write==jscs'];
+const header = ['members', ...COMMANDS.map((c) => c.label), 'dry/cargo', 'dry/jscs', 'floor/cargo', ...(BASELINE ? ['dry/baseline'] : []), 'write==jscs'];
 const rows = SIZES.map((n) => {
   const r = results[n];
   return [
@@ -176,6 +181,7 @@ const rows = SIZES.map((n) => {
     r.cargo ? (r.dry.medianMs / r.cargo.medianMs).toFixed(2) : 'n/a',
     (r.dry.medianMs / r.jscs.medianMs).toFixed(2),
     r.cargo ? (r.floor.medianMs / r.cargo.medianMs).toFixed(2) : 'n/a',
+    ...(BASELINE ? [(r.dry.medianMs / r.base.medianMs).toFixed(2)] : []),
     r.verified ? 'yes' : 'NO',
   ];
 });

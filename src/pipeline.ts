@@ -11,7 +11,7 @@ import { planRoot, type PlanOptions } from './plan/root.js';
 import { changedManifest, type Change, type Finding, type RootPlan } from './plan/types.js';
 import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
 import { resolveTo, type ResolvedTo } from './plan/resolve-to.js';
-import { readSettings, settingError } from './manifest/settings.js';
+import { readSettings, settingError, type RepoSettings } from './manifest/settings.js';
 import type { Root } from './discover/index.js';
 
 /** One manifest that changes: its text before and after (BOM included) and the changes that made it. */
@@ -55,20 +55,7 @@ export interface Plan {
  * What a run asks for. An option left undefined takes the root's own setting (`[workspace.metadata.wasmtime-align]`,
  * see manifest/settings.ts), else its default: off, `lift` on, `--to` absent, nothing excluded.
  */
-export interface PlanRequest {
-  /** `--to`: `X.Y.Z`, a line `X` / `X.Y`, or `latest`. */
-  readonly to?: string;
-  readonly exact?: boolean;
-  /** Default true. */
-  readonly lift?: boolean;
-  readonly allKeys?: boolean;
-  readonly dropUnknownFeatures?: boolean;
-  readonly applyCrateMigrations?: boolean;
-  readonly bumpRustVersion?: boolean;
-  readonly allowUnknownVersion?: boolean;
-  readonly allowYanked?: boolean;
-  /** Crates left exactly as they are: names or globs (`cranelift-*`). */
-  readonly exclude?: readonly string[];
+export interface PlanRequest extends RepoSettings {
   /** Plan the roots that have no error even when others do (their errors are collected in `Plan.errors`). */
   readonly keepGoing?: boolean;
   /** The release data to plan with (default: the embedded data; the CLI and the API pass it overlaid with the user cache). */

@@ -342,6 +342,7 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
       members: ['a/Cargo.toml', 'b/Cargo.toml'],
       target: { version: '26.0.1', requirement: '26.0.1', operator: '', origin: 'workspace', release: '26.0.1' },
       lifted: ['wasmtime'],
+      excluded: [],
       changedFiles: ['Cargo.toml', 'a/Cargo.toml', 'b/Cargo.toml'],
       migrations: [],
       findings: [],

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { corpusDir } from './paths.js';
-import { copyTree, gitApply, migratedFeatureRefs, migratedFeatures, readTree, runCli, tempDir, treeDifferences, writtenRequirements } from './helpers.js';
-import { embeddedReleaseData } from '../src/family/release-data.js';
-import { cargoStatus, compareSnapshots, fetchWarnings, snapshot, type Snapshot } from './oracle.js';
+import { copyTree, runCli, tempDir } from './helpers.js';
+import { checkWorkspaceRun, type RootReport } from './workspace-check.js';
 
 /** Files a bare run changes, per repo (reviewed by hand): aligned repos and path-only repos change nothing. */
 const BARE_RUN_CHANGES: Record<string, number> = {
@@ -37,12 +36,6 @@ const BARE_RUN_CHANGES: Record<string, number> = {
   'wasmCloud+wasmCloud': 0,
 };
 
-interface RootReport {
-  manifest: string;
-  target: { version: string; requirement: string; release: string | null } | null;
-}
-
-const cargo = cargoStatus();
 const repos = fs.existsSync(corpusDir) ? fs.readdirSync(corpusDir).filter((n) => fs.statSync(path.join(corpusDir, n)).isDirectory()).sort() : [];
 
 test('the corpus is present', (t) => {
@@ -79,40 +72,6 @@ function semverCompare(a: string, b: string): number {
   return 0;
 }
 
-function checkRun(t: { diagnostic(m: string): void; skip(m: string): void }, repo: string, args: string[]): { changedFiles: number } {
-  const base = tempDir('corpus');
-  const written = copyTree(path.join(corpusDir, repo), path.join(base, 'written'));
-  const patched = copyTree(path.join(corpusDir, repo), path.join(base, 'patched'));
-
-  const dry = runCli([...args, '--json'], written);
-  assert.equal(dry.status, 0, `dry run failed: ${dry.stderr}`);
-  const report = JSON.parse(dry.stdout) as { roots: RootReport[]; files: { edits: { after: unknown }[] }[]; diff: string };
-  const roots = report.roots.map((r) => path.join(written, r.manifest));
-  const oracle = cargo.available;
-  if (!oracle) t.diagnostic(`cargo oracle skipped: ${cargo.reason}`);
-  const bindeps = repo === 'enarx+enarx';
-  const judged = oracle && (!bindeps || cargo.nightly);
-  if (oracle && !judged) t.diagnostic('enarx needs nightly cargo (-Zbindeps) for the oracle: skipped');
-  const before = judged ? roots.map((m) => snapshot(m, { bindeps })) : [];
-  const warningsBefore = judged ? roots.map((m) => fetchWarnings(m, { bindeps })) : [];
-
-  gitApply(patched, report.diff);
-  const write = runCli([...args, '--write'], written);
-  assert.equal(write.status, 0, `--write failed: ${write.stderr}`);
-  assert.deepEqual(treeDifferences(readTree(written), readTree(patched)), [], 'git apply of the dry-run diff equals --write');
-
-  if (judged) {
-    const allowed = { family: new Set(embeddedReleaseData().familyNames()), allowedReqs: writtenRequirements(report), featureChange: migratedFeatures(report, embeddedReleaseData()), featureMapChange: migratedFeatureRefs };
-    roots.forEach((m, i) => {
-      const after: Snapshot = snapshot(m, { bindeps });
-      assert.deepEqual(compareSnapshots(before[i]!, after, allowed), [], `cargo metadata of ${path.relative(written, m)}`);
-      assert.deepEqual(fetchWarnings(m, { bindeps }), warningsBefore[i], `cargo warnings of ${path.relative(written, m)}`);
-    });
-  }
-
-  const again = runCli([...args, '--check'], written);
-  assert.equal(again.status, 0, `second run still changes something:\n${again.stdout}`);
-  assert.equal(again.stdout, '');
-  fs.rmSync(base, { recursive: true, force: true });
-  return { changedFiles: report.files.length };
+function checkRun(t: { diagnostic(m: string): void }, repo: string, args: string[]): { changedFiles: number } {
+  return checkWorkspaceRun(t, path.join(corpusDir, repo), args, { bindeps: repo === 'enarx+enarx' });
 }

@@ -15,7 +15,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { copyTree, gitApply, metadataReq, readTree, runCli, tempDir, treeDifferences, type CliResult } from './helpers.js';
+import { copyTree, gitApply, metadataReq, readTree, runCli, tempDir, treeDifferences, writeTree, type CliResult } from './helpers.js';
 import { cargoStatus, compareSnapshots, fetchWarnings, snapshot } from './oracle.js';
 
 const cargo = cargoStatus();
@@ -26,20 +26,6 @@ const pkg = (name: string, edition = '2021'): string => `[package]\nname = "${na
 const virtualRoot = (members: readonly string[], rest = ''): string =>
   `[workspace]\nmembers = [${members.map((m) => JSON.stringify(m)).join(', ')}]\nresolver = "2"\n${rest}`;
 
-/** Writes the files, plus an empty src/lib.rs next to every manifest with a [package] (cargo needs a target). */
-function writeTree(dir: string, files: Files): string {
-  for (const [rel, text] of Object.entries(files)) {
-    const p = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text);
-    if (path.basename(rel) === 'Cargo.toml' && /^\s*\[package\]/m.test(text.replace(/^\ufeff/, ''))) {
-      const lib = path.join(path.dirname(p), 'src', 'lib.rs');
-      fs.mkdirSync(path.dirname(lib), { recursive: true });
-      if (!fs.existsSync(lib)) fs.writeFileSync(lib, '');
-    }
-  }
-  return dir;
-}
 
 interface Outcome {
   readonly dry: CliResult;

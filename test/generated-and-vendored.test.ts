@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixturesDir } from './paths.js';
-import { copyTree, readTree, runCli, tempDir, treeDifferences } from './helpers.js';
+import { copyTree, readTree, runCli, tempDir, treeDifferences, writeTree } from './helpers.js';
 
 const REGISTRY = 'source = "registry+https://github.com/rust-lang/crates.io-index"';
 
@@ -94,10 +94,7 @@ test('a hakari section without an END line protects the rest of the file, and th
     'a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nwasmtime = "26.0.1"\n',
     'hack/Cargo.toml': '[package]\nname = "hack"\nversion = "0.1.0"\nedition = "2021"\n\n### BEGIN HAKARI SECTION\r\n[dependencies]\nwasmtime = "25.0.0"\n',
   };
-  for (const [f, t] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    fs.writeFileSync(path.join(dir, f), t);
-  }
+  writeTree(dir, files);
   const r = runCli(['--write'], dir);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(fs.readFileSync(path.join(dir, 'hack/Cargo.toml'), 'utf8'), files['hack/Cargo.toml']);
@@ -112,10 +109,7 @@ test('an edit that would land inside a hakari section is refused, and nothing is
     'a/Cargo.toml': '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nwasmtime = "26.0.1"\n',
     'b/Cargo.toml': '[package]\nname = "b"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nwasmtime = "25.0.0"\n',
   };
-  for (const [f, t] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    fs.writeFileSync(path.join(dir, f), t);
-  }
+  writeTree(dir, files);
   const before = readTree(dir);
   const r = runCli(['--write'], dir);
   assert.equal(r.status, 2, r.stderr);

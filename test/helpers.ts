@@ -112,3 +112,18 @@ export function migratedFeatureRefs(before: readonly string[], after: readonly s
   const changed = [...before.filter((x) => !after.includes(x)), ...after.filter((x) => !before.includes(x))];
   return changed.every((x) => /^[^/:]+\??\/.+$/.test(x));
 }
+
+/** Writes the files, plus an empty src/lib.rs next to every manifest with a [package] (cargo needs a target). */
+export function writeTree(dir: string, files: Readonly<Record<string, string>>): string {
+  for (const [rel, text] of Object.entries(files)) {
+    const p = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, text);
+    if (path.basename(rel) === 'Cargo.toml' && /^\s*\[package\]/m.test(text.replace(/^\ufeff/, ''))) {
+      const lib = path.join(path.dirname(p), 'src', 'lib.rs');
+      fs.mkdirSync(path.dirname(lib), { recursive: true });
+      if (!fs.existsSync(lib)) fs.writeFileSync(lib, '');
+    }
+  }
+  return dir;
+}

@@ -6,6 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cargoStatus, compareSnapshots, fetchWarnings, snapshot, type AllowedChange } from './oracle.js';
 import { corpusDir } from './paths.js';
+import { writeTree as writeFiles } from './helpers.js';
+
+/** Writes the files (with src/lib.rs stubs) and returns the root manifest's path. */
+const writeTree = (dir: string, files: Record<string, string>): string => path.join(writeFiles(dir, files), 'Cargo.toml');
 
 /** Skips visibly when cargo is missing; returns false so the test body can bail out. */
 function needCargo(t: TestContext, nightly = false): boolean {
@@ -21,19 +25,6 @@ function tmpDir(t: TestContext): string {
   return d;
 }
 
-/** Writes manifests and a src/lib.rs stub next to every manifest with a [package]. */
-function writeTree(dir: string, files: Record<string, string>): string {
-  for (const [rel, text] of Object.entries(files)) {
-    const p = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text);
-    if (rel.endsWith('Cargo.toml') && text.includes('[package]')) {
-      fs.mkdirSync(path.join(path.dirname(p), 'src'), { recursive: true });
-      fs.writeFileSync(path.join(path.dirname(p), 'src', 'lib.rs'), '');
-    }
-  }
-  return path.join(dir, 'Cargo.toml');
-}
 
 const pkg = (name: string, version = '0.1.0') => `[package]\nname = "${name}"\nversion = "${version}"\nedition = "2021"\n`;
 

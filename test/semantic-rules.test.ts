@@ -25,6 +25,19 @@ const semanticRules = data.migrations().rules.filter((r) => r.action === 'semant
  */
 type Row = Readonly<Record<string, string>>;
 
+/**
+ * Code that used to be built always moved behind a new default feature: builds without default features name it
+ * going up; going down they build it whether named or not (naming it is dropped; not naming it is reported).
+ */
+function newDefault(feature: string): Row {
+  return {
+    shape: 'new-default',
+    up: '-', 'up -d': `applied [${feature}]`,
+    down: '-', 'down -d': 'reported []',
+    ...Object.fromEntries(['down', 'down -d', 'down ref', 'down ref -d'].map((k) => [`${k} [${feature}]`, 'applied []'])),
+  };
+}
+
 const TABLE: Readonly<Record<string, Row>> = {
   // An opt-in feature joined the defaults: default builds gain it (features only add: reported); going down they
   // keep it by naming it.
@@ -37,12 +50,7 @@ const TABLE: Readonly<Record<string, Row>> = {
     'down ref -d [component-model-async]': '-',
   },
   // wasmtime::Error was anyhow's before 42: without default features, `anyhow` keeps the interop compiling.
-  'wasmtime anyhow 42.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [anyhow]',
-    down: '-', 'down -d': 'reported []', 'down [anyhow]': 'applied []', 'down -d [anyhow]': 'applied []',
-    'down ref [anyhow]': 'applied []', 'down ref -d [anyhow]': 'applied []',
-  },
+  'wasmtime anyhow 42.0.0': newDefault('anyhow'),
   'wasmtime addr2line 15.0.0': {
     shape: 'new-default',
     up: '-', 'up -d': 'applied [addr2line, demangle, coredump, debug-builtins]',
@@ -51,30 +59,10 @@ const TABLE: Readonly<Record<string, Row>> = {
     'down [addr2line, demangle, coredump, debug-builtins]': 'applied []',
     'down -d [addr2line, demangle, coredump, debug-builtins]': 'applied []',
   },
-  'wasmtime runtime 18.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [runtime]',
-    down: '-', 'down -d': 'reported []', 'down [runtime]': 'applied []', 'down -d [runtime]': 'applied []',
-    'down ref [runtime]': 'applied []', 'down ref -d [runtime]': 'applied []',
-  },
-  'wasmtime gc 19.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [gc]',
-    down: '-', 'down -d': 'reported []', 'down [gc]': 'applied []', 'down -d [gc]': 'applied []',
-    'down ref [gc]': 'applied []', 'down ref -d [gc]': 'applied []',
-  },
-  'wasmtime threads 20.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [threads]',
-    down: '-', 'down -d': 'reported []', 'down [threads]': 'applied []', 'down -d [threads]': 'applied []',
-    'down ref [threads]': 'applied []', 'down ref -d [threads]': 'applied []',
-  },
-  'wasmtime std 21.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [std]',
-    down: '-', 'down -d': 'reported []', 'down [std]': 'applied []', 'down -d [std]': 'applied []',
-    'down ref [std]': 'applied []', 'down ref -d [std]': 'applied []',
-  },
+  'wasmtime runtime 18.0.0': newDefault('runtime'),
+  'wasmtime gc 19.0.0': newDefault('gc'),
+  'wasmtime threads 20.0.0': newDefault('threads'),
+  'wasmtime std 21.0.0': newDefault('std'),
   // `gc` alone no longer picks a collector; the defaults bring `gc-drc`, so only builds without them are affected.
   'wasmtime gc 27.0.0': {
     shape: 'redefined',
@@ -97,12 +85,7 @@ const TABLE: Readonly<Record<string, Row>> = {
     'down ref -d [default]': 'reported [default]', 'down [cache, cranelift, parallel-compilation]': 'reported []',
     'down -d [cache, cranelift, parallel-compilation]': 'reported []',
   },
-  'wasmtime-wasi p2 37.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [p2]',
-    down: '-', 'down -d': 'reported []', 'down [p2]': 'applied []', 'down -d [p2]': 'applied []',
-    'down ref [p2]': 'applied []', 'down ref -d [p2]': 'applied []',
-  },
+  'wasmtime-wasi p2 37.0.0': newDefault('p2'),
   // Its definition changed only by wasmtime's own rename (component-model-async-bytes -> component-model-bytes).
   'wasmtime-wasi p3 46.0.0': {
     shape: 'same-meaning',
@@ -121,37 +104,11 @@ const TABLE: Readonly<Record<string, Row>> = {
   },
   // Code behind a new default feature (like runtime, gc 19, threads, std, p2, default-send-request, wiggle and
   // wasi-common `wasmtime`): builds without default features name it; going down they build it whether named or not.
-  'wasmtime-wasi-nn openvino 19.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [openvino]',
-    down: '-', 'down -d': 'reported []', 'down [openvino]': 'applied []', 'down -d [openvino]': 'applied []',
-    'down ref [openvino]': 'applied []', 'down ref -d [openvino]': 'applied []',
-  },
-  'wasmtime-wasi-http default-send-request 36.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [default-send-request]',
-    down: '-', 'down -d': 'reported []', 'down [default-send-request]': 'applied []',
-    'down -d [default-send-request]': 'applied []', 'down ref [default-send-request]': 'applied []',
-    'down ref -d [default-send-request]': 'applied []',
-  },
-  'wasmtime-wasi-http p2 43.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [p2]',
-    down: '-', 'down -d': 'reported []', 'down [p2]': 'applied []', 'down -d [p2]': 'applied []',
-    'down ref [p2]': 'applied []', 'down ref -d [p2]': 'applied []',
-  },
-  'wiggle wasmtime 18.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [wasmtime]',
-    down: '-', 'down -d': 'reported []', 'down [wasmtime]': 'applied []', 'down -d [wasmtime]': 'applied []',
-    'down ref [wasmtime]': 'applied []', 'down ref -d [wasmtime]': 'applied []',
-  },
-  'wasi-common wasmtime 18.0.0': {
-    shape: 'new-default',
-    up: '-', 'up -d': 'applied [wasmtime]',
-    down: '-', 'down -d': 'reported []', 'down [wasmtime]': 'applied []', 'down -d [wasmtime]': 'applied []',
-    'down ref [wasmtime]': 'applied []', 'down ref -d [wasmtime]': 'applied []',
-  },
+  'wasmtime-wasi-nn openvino 19.0.0': newDefault('openvino'),
+  'wasmtime-wasi-http default-send-request 36.0.0': newDefault('default-send-request'),
+  'wasmtime-wasi-http p2 43.0.0': newDefault('p2'),
+  'wiggle wasmtime 18.0.0': newDefault('wasmtime'),
+  'wasi-common wasmtime 18.0.0': newDefault('wasmtime'),
 };
 
 /** Adjacent stable releases around the rule: the last before it and the first at or after it. */

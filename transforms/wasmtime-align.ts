@@ -48,6 +48,8 @@ export interface TransformOptions {
   readonly 'allow-unknown-version'?: boolean;
   readonly allowYanked?: boolean;
   readonly 'allow-yanked'?: boolean;
+  /** `--exclude=wasi-common,cranelift-*`: crates left as they are. */
+  readonly exclude?: string;
   /** Which index's entries of the user cache to read, as the CLI's `--index-url` (default: crates.io). */
   readonly indexUrl?: string;
   readonly 'index-url'?: string;
@@ -72,13 +74,14 @@ export default function transform(file: FileInfo, _api: unknown, options: Transf
   const opts: PlanRequest = {
     to: target(options.to),
     exact: flag(options, 'exact', 'exact'),
-    lift: flag(options, 'lift', 'lift', true),
+    lift: flag(options, 'lift', 'lift'),
     allKeys: flag(options, 'allKeys', 'all-keys'),
     dropUnknownFeatures: flag(options, 'dropUnknownFeatures', 'drop-unknown-features'),
     applyCrateMigrations: flag(options, 'applyCrateMigrations', 'apply-crate-migrations'),
     bumpRustVersion: flag(options, 'bumpRustVersion', 'bump-rust-version'),
     allowUnknownVersion: flag(options, 'allowUnknownVersion', 'allow-unknown-version'),
     allowYanked: flag(options, 'allowYanked', 'allow-yanked'),
+    exclude: list(options.exclude),
   };
   const indexUrl = text(options, 'indexUrl', 'index-url');
   const planKey = JSON.stringify({ ...opts, indexUrl });
@@ -108,10 +111,11 @@ function inSkippedDir(abs: string): boolean {
 }
 
 /**
- * A flag as jscodeshift delivers it. An unknown flag followed by a plain argument takes that argument as its
- * value (`--exact dir` gives `exact: "dir"` and no path), so anything but a boolean is an error, not a guess.
+ * A flag as jscodeshift delivers it; undefined when not given (a root's own settings then decide). An unknown
+ * flag followed by a plain argument takes that argument as its value (`--exact dir` gives `exact: "dir"` and no
+ * path), so anything but a boolean is an error, not a guess.
  */
-function flag(options: TransformOptions, camel: string, kebab: string, fallback = false): boolean {
+function flag(options: TransformOptions, camel: string, kebab: string): boolean | undefined {
   for (const name of [kebab, camel]) {
     const v = options[name];
     if (v === undefined) continue;
@@ -122,7 +126,14 @@ function flag(options: TransformOptions, camel: string, kebab: string, fallback 
     );
   }
   if (options[`no-${kebab}`] === true) return false;
-  return fallback;
+  return undefined;
+}
+
+/** `--exclude=wasi-common,cranelift-*` (given once; jscodeshift keeps the last of repeated flags). */
+function list(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new Error(`--exclude got the value ${JSON.stringify(value)}: write --exclude=crate[,crate...]`);
+  return value.split(',').map((x) => x.trim()).filter((x) => x !== '');
 }
 
 function text(options: TransformOptions, camel: string, kebab: string): string | undefined {

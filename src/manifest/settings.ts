@@ -9,10 +9,14 @@ import { closest } from '../plan/features.js';
 import { isTable, lookup } from './dependencies.js';
 import type { Manifest } from './read.js';
 
+/** The planning options a repository can set for itself (and a run can give, which wins). */
 export interface RepoSettings {
+  /** `--to`: `X.Y.Z`, a line `X` / `X.Y`, or `latest`. */
   readonly to?: string;
+  /** Crates left exactly as they are: names or globs (`cranelift-*`). */
   readonly exclude?: readonly string[];
   readonly exact?: boolean;
+  /** Default true. */
   readonly lift?: boolean;
   readonly allKeys?: boolean;
   readonly dropUnknownFeatures?: boolean;

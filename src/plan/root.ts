@@ -57,7 +57,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const secondLines = keptSecondLines(registry, maybeSecond, target, findings);
 
   const changes = new Changes();
-  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), registry, target, versions, opts, data, changes, findings);
+  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), { registry, target, versions, opts, data, changes, findings });
   const { align } = keptRanges(moving.candidates, versions, findings);
   const lifted = liftOrAlign(root, scope, align, secondLines, versions, target, opts, changes, findings);
   const migrations = migrateFeaturesOf(align, moving, scope, versions, opts, data, changes, findings);
@@ -238,22 +238,24 @@ interface Moving {
   readonly originalOf: ReadonlyMap<DependencyEntry, DependencyEntry>;
 }
 
-function followCrates(
-  list: readonly Candidate[],
-  registry: readonly Candidate[],
-  target: Target,
-  versions: TargetVersions,
-  opts: PlanOptions,
-  data: ReleaseData,
-  changes: Changes,
-  findings: Finding[],
-): Moving {
+/** What following crates to the target reads (the root's registry entries and the target) and adds to. */
+interface FollowContext {
+  readonly registry: readonly Candidate[];
+  readonly target: Target;
+  readonly versions: TargetVersions;
+  readonly opts: PlanOptions;
+  readonly data: ReleaseData;
+  readonly changes: Changes;
+  readonly findings: Finding[];
+}
+
+function followCrates(list: readonly Candidate[], ctx: FollowContext): Moving {
   const plannedAs = new Map<DependencyEntry, DependencyEntry>();
   const originalOf = new Map<DependencyEntry, DependencyEntry>();
   const candidates: Candidate[] = [];
   for (const c of list) {
-    const moved = followCrate(c, registry, target, versions.versionOf, opts, data, changes, findings);
-    if (typeof moved === 'string') continue; // removed (merged into another entry), or on no known release
+    const moved = followCrate(c, ctx);
+    if (moved === 'removed') continue; // merged into another entry
     plannedAs.set(c.entry, moved.entry);
     originalOf.set(moved.entry, c.entry);
     candidates.push(moved);
@@ -388,32 +390,31 @@ function migrateFeaturesOf(
  * --apply-crate-migrations) by a stand-in entry for the new crate, or merged into the same table's entry for
  * it; otherwise the run stops and says what happened, citing the release note.
  */
-function followCrate(
-  c: Candidate,
-  registry: readonly Candidate[],
-  target: Target,
-  targetVersionOf: (crate: string) => string | undefined,
-  opts: PlanOptions,
-  data: ReleaseData,
-  changes: Changes,
-  findings: Finding[],
-): Candidate | 'removed' | 'unknown' {
+function followCrate(c: Candidate, { registry, target, versions, opts, data, changes, findings }: FollowContext): Candidate | 'removed' {
   const e = c.entry;
   const crate = e.package;
   const companion = data.family(crate)?.numbering.kind === 'companion';
-  const to = targetVersionOf(crate);
+  const to = versions.versionOf(crate);
   // Crate rules are dated by wasmtime release: a companion's requirement is read as the release it belongs to.
   const floor = c.requirement ? floorVersion(c.requirement)?.version : undefined;
   const from = floor === undefined ? undefined : companion ? data.releaseOf(crate, floor) : floor;
   // A release the data does not know cannot be checked crate by crate; only the crate rules speak for it.
+  // A release the data does not know cannot be checked crate by crate; only the crate rules speak for it.
   if (target.release === null) {
-    if (!crateMigration(crate, from, target.version, data)) return companion ? 'unknown' : c;
+    if (!crateMigration(crate, from, target.version, data)) return c;
   } else if (to !== undefined && data.release(crate, to) !== undefined) return c;
   const migration = crateMigration(crate, from, target.release ?? target.version, data);
   if (!migration) {
-    if (companion && target.release === null) return 'unknown';
+    // The data may simply end before the target for this crate (a crate the release tags did not cover): its
+    // numbering still says which version belongs to the target, unchecked.
+    const known = newestPlaced(crate, data);
+    const wanted = target.release ?? target.version;
+    if (known !== undefined && semver.valid(wanted) !== null && semver.lt(known.release, wanted)) {
+      findings.push(note(e, `the release data knows ${crate} up to ${known.version} (wasmtime ${known.release}): ${versions.requirementOf(crate) ?? 'its version'} follows its numbering, its features are not checked`));
+      return c;
+    }
     const first = data.versions(crate)[0]?.version;
-    const which = companion ? `the ${crate} release that belongs to wasmtime ${target.version}` : `${crate} ${to ?? target.version}`;
+    const which = companion ? `${crate} release that belongs to wasmtime ${target.version}` : `${crate} ${to ?? target.version}`;
     throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}${waysOut(crate, target, registry, data)}`, entryLocation(e));
   }
   const where = `\`${e.key}\` cannot follow wasmtime to ${target.version}: ${migration.explanation}`;
@@ -446,6 +447,15 @@ function followCrate(
   changes.standIn(e, standIn, 'crate-migration');
   findings.push(note(e, `${crate} replaced by ${next}${feature ? ` with its \`${feature}\` feature` : ''} (${migration.explanation})`));
   return { entry: standIn, requirement: c.requirement };
+}
+
+/** The newest version of a crate that the data places on a wasmtime release, with that release. */
+function newestPlaced(crate: string, data: ReleaseData): { version: string; release: string } | undefined {
+  for (const r of [...data.versions(crate)].reverse()) {
+    const release = data.releaseOf(crate, r.version);
+    if (release !== undefined) return { version: r.version, release };
+  }
+  return undefined;
 }
 
 /**
