@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { indexPath, parseIndexLines } from '../src/family/index-lines.js';
-import { deriveFamily, type Derivation, type LockstepRelease } from '../src/family/lockstep.js';
+import { deriveFamily, releaseFor, type Derivation, type LockstepRelease } from '../src/family/lockstep.js';
 import type { CrateRule, Evidence, FamilyRecord, FeatureRule, ReleaseDataFile, ReleaseRow } from '../src/family/release-data.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -208,8 +208,9 @@ export function generate(sharedData: string): Generated {
 }
 
 /**
- * Per family crate: its numbering, the versions that belong to a release with another number (companions), and
- * the versions that belong to none (its own numbering before it joined). Every other version is its own release.
+ * Per family crate: its numbering, the versions whose release the numbering does not give (cranelift before
+ * wasmtime 1.0, winch-codegen before 26), and the versions that belong to none (its own numbering before it
+ * joined). Every other version belongs to the release its numbering gives.
  */
 function familyRecords(d: Derivation, entries: ReadonlyMap<string, ReadonlyMap<string, Entry>>): Record<string, FamilyRecord> {
   const out: Record<string, FamilyRecord> = {};
@@ -220,7 +221,7 @@ function familyRecords(d: Derivation, entries: ReadonlyMap<string, ReadonlyMap<s
     for (const v of versions) {
       const release = member.releases.get(v);
       if (release === undefined) own.push(v);
-      else if (release !== v) mapped[v] = release;
+      else if (release !== releaseFor(member.numbering, v)) mapped[v] = release; // what the numbering does not say
     }
     const pins = Object.fromEntries(member.pins);
     out[crate] = {

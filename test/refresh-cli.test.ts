@@ -507,3 +507,41 @@ test('a refresh repairs a corrupted cache file, also when the server would answe
   assert.equal(r.status, 0, r.stderr);
   assert.ok(fs.readFileSync(body).equals(fs.readFileSync(path.join(index, 'wa', 'sm', 'wasmtime'))), 'the served body is cached again');
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// (f) A crate new in the registry joins the family through a refresh, with no change to the code.
+
+test('a refresh follows the lockstep pins of new releases to a crate the data does not know, and it joins the family', { skip, timeout: 60_000 }, async () => {
+  const index = indexCopy();
+  addWasmtime49(index);
+  // wasmtime 49.0.0 pins a brand-new internal crate at its own number.
+  const file = path.join(index, 'wa', 'sm', 'wasmtime');
+  const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  const w49 = JSON.parse(lines.pop()!) as { deps: Record<string, unknown>[] };
+  w49.deps.push({ name: 'wasmtime-internal-shiny', req: '=49.0.0', features: [], optional: false, default_features: true, target: null, kind: 'normal' });
+  fs.writeFileSync(file, [...lines, JSON.stringify(w49)].join('\n') + '\n');
+  const shiny = path.join(index, ...indexPath('wasmtime-internal-shiny').split('/'));
+  fs.mkdirSync(path.dirname(shiny), { recursive: true });
+  fs.writeFileSync(shiny, `${JSON.stringify({ name: 'wasmtime-internal-shiny', vers: '49.0.0', deps: [], features: {}, yanked: false, cksum: '0'.repeat(64), v: 2 })}\n`);
+
+  const ws = path.join(tempDir('shiny-ws'), 'ws');
+  for (const [m, deps] of [['a', 'wasmtime = "37.0.1"'], ['b', 'wasmtime = "49.0.0"\nwasmtime-internal-shiny = "49.0.0"']] as const) {
+    fs.mkdirSync(path.join(ws, m, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(ws, m, 'Cargo.toml'), `[package]\nname = "${m}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n${deps}\n`);
+  }
+  fs.writeFileSync(path.join(ws, 'Cargo.toml'), '[workspace]\nmembers = ["a", "b"]\nresolver = "2"\n');
+
+  // Without the refresh the crate is nobody's: wasmtime alone is lifted.
+  const before = await cli(['--index-url', index], ws, freshCache().env);
+  assert.equal(before.status, 0, before.stderr);
+  assert.match(before.stderr, /lifted into \[workspace\.dependencies\]: wasmtime \(2 member entries\)/);
+
+  const { env } = freshCache();
+  const u = await cli(['update-data', '--index-url', index], ws, env);
+  assert.equal(u.status, 0, u.stderr);
+  assert.ok(summaryLine(u.stderr).startsWith(counts(served.length + 1, 0, missing)), u.stderr);
+  const after = await cli(['--index-url', index], ws, env);
+  assert.equal(after.status, 0, after.stderr);
+  assert.match(after.stderr, /lifted into \[workspace\.dependencies\]: wasmtime, wasmtime-internal-shiny \(3 member entries\)/);
+  assert.match(after.stdout, /^\+wasmtime-internal-shiny = "49\.0\.0"$/m);
+});

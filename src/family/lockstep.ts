@@ -80,25 +80,25 @@ function lineNumber(v: semver.SemVer): number {
   return v.major > 0 ? v.major : v.minor;
 }
 
+/** `major.minor.patch` and the pre-release tail, read without semver's objects: these run for every version of a crate. */
+const FULL_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
 /** The version a numbering gives for wasmtime `release` (companions only from 1.0, where the offset is stable). */
 export function versionFor(numbering: Numbering, release: string): string | undefined {
-  const w = semver.parse(release);
+  const w = FULL_VERSION.exec(release);
   if (w === null) return undefined;
-  if (numbering.kind === 'wasmtime') return w.version;
-  if (w.major < 1) return undefined;
-  const pre = w.prerelease.length > 0 ? `-${w.prerelease.join('.')}` : '';
-  return `0.${w.major + numbering.offset}.${w.patch}${pre}`;
+  if (numbering.kind === 'wasmtime') return `${w[1]}.${w[2]}.${w[3]}${w[4] ?? ''}`;
+  const major = Number(w[1]);
+  return major < 1 ? undefined : `0.${major + numbering.offset}.${w[3]}${w[4] ?? ''}`;
 }
 
 /** The wasmtime release a numbering says `version` belongs to (the inverse of versionFor). */
 export function releaseFor(numbering: Numbering, version: string): string | undefined {
-  const v = semver.parse(version);
+  const v = FULL_VERSION.exec(version);
   if (v === null) return undefined;
-  if (numbering.kind === 'wasmtime') return v.version;
-  const major = v.minor - numbering.offset;
-  if (v.major !== 0 || major < 1) return undefined;
-  const pre = v.prerelease.length > 0 ? `-${v.prerelease.join('.')}` : '';
-  return `${major}.0.${v.patch}${pre}`;
+  if (numbering.kind === 'wasmtime') return `${v[1]}.${v[2]}.${v[3]}${v[4] ?? ''}`;
+  const major = Number(v[2]) - numbering.offset;
+  return v[1] !== '0' || major < 1 ? undefined : `${major}.0.${v[3]}${v[4] ?? ''}`;
 }
 
 interface Edge {

@@ -66,7 +66,7 @@ export interface CrateRule {
 /** A family crate in the data file: how its versions map to wasmtime releases (see lockstep.ts). */
 export interface FamilyRecord {
   readonly numbering: Numbering;
-  /** Versions that belong to a release with another number (companions): version -> wasmtime release. */
+  /** Versions whose wasmtime release the numbering does not give (older numbering eras): version -> release. */
   readonly mapped?: Readonly<Record<string, string>>;
   /** Versions that belong to no release (the crate's own numbering, before it joined the family). */
   readonly own?: readonly string[];
@@ -226,7 +226,10 @@ function recordedFamily(file: ReleaseDataFile, load: (crate: string) => readonly
         const rec = file.family[crate]!;
         const own = new Set(rec.own ?? []);
         const built = new Map<string, string>();
-        for (const r of load(crate) ?? []) if (!own.has(r.version)) built.set(r.version, rec.mapped?.[r.version] ?? r.version);
+        for (const r of load(crate) ?? []) {
+          const release = own.has(r.version) ? undefined : (rec.mapped?.[r.version] ?? releaseFor(rec.numbering, r.version));
+          if (release !== undefined) built.set(r.version, release);
+        }
         maps.set(crate, (m = built));
       }
       return m;

@@ -75,9 +75,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
 interface FamilyScope {
   readonly manifests: readonly Manifest[];
   readonly members: readonly Manifest[];
-  readonly rootManifest: Manifest;
-  /** Every dependency entry of the manifests that may use the family (all of the root manifest's). */
-  readonly entries: readonly DependencyEntry[];
+  /** The members' dependency entries (of the members that may use the family). */
   readonly memberEntries: readonly DependencyEntry[];
   /** The root's `[workspace.dependencies]` entries by key. */
   readonly wsByKey: ReadonlyMap<string, DependencyEntry>;
@@ -120,7 +118,7 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
     }
   }
   const memberEntries = entries.filter((e) => e.table.scope === 'package');
-  return { manifests, members, rootManifest: root.manifest, entries, memberEntries, wsByKey, packageOf, family, findings };
+  return { manifests, members, memberEntries, wsByKey, packageOf, family, findings };
 }
 
 /** Registry entries on the family with their parsed requirements. */
@@ -204,17 +202,25 @@ interface TargetVersions {
 
 function targetVersions(target: Target, data: ReleaseData): TargetVersions {
   const text = target.requirement.slice(target.operator.length);
-  return {
-    versionOf(crate) {
-      if (data.family(crate)?.numbering.kind === 'companion' || target.release !== null) {
-        return target.release === null ? undefined : (versionTextFor(crate, target.release, data) ?? undefined);
-      }
-      return semver.valid(target.version) ? target.version : undefined;
-    },
-    requirementOf(crate) {
-      const v = versionTextFor(crate, text, data);
-      return v === undefined ? undefined : `${target.operator}${v}`;
-    },
+  // A monorepo asks the same few crates hundreds of times.
+  const versionOf = memo((crate: string): string | undefined => {
+    if (data.family(crate)?.numbering.kind === 'companion' || target.release !== null) {
+      return target.release === null ? undefined : versionTextFor(crate, target.release, data);
+    }
+    return semver.valid(target.version) ? target.version : undefined;
+  });
+  const requirementOf = memo((crate: string): string | undefined => {
+    const v = versionTextFor(crate, text, data);
+    return v === undefined ? undefined : `${target.operator}${v}`;
+  });
+  return { versionOf, requirementOf };
+}
+
+function memo<T>(f: (key: string) => T): (key: string) => T {
+  const m = new Map<string, T>();
+  return (key) => {
+    if (!m.has(key)) m.set(key, f(key));
+    return m.get(key)!;
   };
 }
 
