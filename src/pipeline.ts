@@ -8,6 +8,7 @@ import { assertHakariSectionsKept } from './edit/hakari-guard.js';
 import { hakariSectionsOf, type HakariSection } from './manifest/hakari-section.js';
 import type { Manifest } from './manifest/read.js';
 import { planRoot, type PlanOptions } from './plan/root.js';
+import { unmatchedPatterns } from './plan/exclude.js';
 import { changedManifest, type Change, type Finding, type RootPlan } from './plan/types.js';
 import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
 import { resolveTo, type ResolvedTo } from './plan/resolve-to.js';
@@ -100,6 +101,9 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', ...w }));
   for (const v of discovery.vendored) findings.push({ level: 'note', file: v.dir, message: vendoredMessage(v) });
   for (const message of to?.warnings ?? []) findings.push({ level: 'warning', message });
+  for (const { pattern, closest } of unmatchedPatterns(req.exclude ?? [], roots.map((r) => r.excluded), data)) {
+    findings.push({ level: 'warning', message: `--exclude ${pattern} matches no family crate in use${closest !== undefined && closest !== pattern ? `; did you mean \`${closest}\`?` : ''}` });
+  }
   if (discovery.roots.length === 0 && findings.length === 0 && errors.length === 0) {
     findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
   }

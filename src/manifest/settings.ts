@@ -6,7 +6,8 @@
 import { UserError } from '../errors.js';
 import { locatedError } from '../discover/config.js';
 import { closest } from '../plan/features.js';
-import { isTable, lookup } from './dependencies.js';
+import { isTable, keyName, lookup } from './dependencies.js';
+import { nodeLocation } from './locate.js';
 import type { Manifest } from './read.js';
 
 /** The planning options a repository can set for itself (and a run can give, which wins). */
@@ -55,9 +56,10 @@ export function readSettings(manifest: Manifest, kind: 'workspace' | 'standalone
   for (const [key, value] of Object.entries(table)) {
     if (!Object.hasOwn(KEYS, key)) {
       const near = closest(key, Object.keys(KEYS));
-      throw locatedError(
+      throw keyError(
         manifest,
-        [...at, key],
+        at,
+        key,
         `unknown setting \`${key}\` in [${at.join('.')}]${near ? `; the closest is \`${near}\`` : ''}. Settings: ${Object.keys(KEYS).join(', ')}`,
       );
     }
@@ -75,6 +77,13 @@ export function readSettings(manifest: Manifest, kind: 'workspace' | 'standalone
     out[name] = value;
   }
   return out as RepoSettings;
+}
+
+/** An error at a key of the settings table (where cargo points for an unknown key), else at its value. */
+function keyError(manifest: Manifest, at: readonly string[], key: string, message: string): UserError {
+  const table = manifest.ast.body[0]!.body.find((n) => n.type === 'TOMLTable' && n.resolvedKey.join('\0') === at.join('\0'));
+  const kv = table?.type === 'TOMLTable' ? table.body.find((k) => k.key.keys.length === 1 && keyName(k.key.keys[0]!) === key) : undefined;
+  return kv ? new UserError(message, nodeLocation(manifest, kv)) : locatedError(manifest, [...at, key], message);
 }
 
 /** Where a setting is written, for errors about its value (`to = "99"`). */

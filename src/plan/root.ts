@@ -9,13 +9,14 @@ import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from '../manifest/requirement.js';
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
+import { applyExclusions } from './exclude.js';
 import { mayUseFamily } from './family-use.js';
 import { packageName } from '../discover/config.js';
 import { migrateRootFeatures } from './features.js';
 import { addBlockerOf, isLiftable, planLift } from './lift.js';
 import { candidateOf, chooseTarget, requirementText, versionTextFor, type Candidate } from './target.js';
 import { toolchainFindings } from './toolchain.js';
-import type { Change, ExcludedCrate, Finding, MigrationNote, RootPlan, Target } from './types.js';
+import type { Change, Finding, MigrationNote, RootPlan, Target } from './types.js';
 import { groupBy, note, uniqueManifests } from './util.js';
 import { featuresOf, withFeatures, withVersion } from './values.js';
 
@@ -131,41 +132,6 @@ function registryCandidates(scope: FamilyScope, findings: Finding[]): Candidate[
     } else registry.push(c);
   }
   return registry;
-}
-
-/**
- * `--exclude`: crates left exactly as they are, together with the family crates they pin exactly at the
- * releases the workspace asks for (wiggle stays with wasi-common), and the members that inherit them.
- */
-function applyExclusions(
-  all: readonly Candidate[],
-  patterns: readonly string[],
-  data: ReleaseData,
-): { registry: Candidate[]; excluded: ExcludedCrate[] } {
-  if (patterns.length === 0) return { registry: [...all], excluded: [] };
-  const matches = crateMatcher(patterns);
-  const why = new Map<string, string>(); // crate -> the excluded crate that holds it ('' for a match)
-  const queue = [...new Set(all.map((c) => c.entry.package).filter(matches))];
-  for (const crate of queue) why.set(crate, '');
-  for (let i = 0; i < queue.length; i++) {
-    const holder = queue[i]!;
-    for (const c of all.filter((c) => c.entry.package === holder)) {
-      const floor = c.requirement && floorVersion(c.requirement)?.version;
-      for (const pinned of floor === undefined ? [] : data.exactPins(holder, floor)) {
-        if (why.has(pinned) || !all.some((o) => o.entry.package === pinned)) continue;
-        why.set(pinned, holder);
-        queue.push(pinned);
-      }
-    }
-  }
-  const excluded: ExcludedCrate[] = [...why].sort(([a], [b]) => (a < b ? -1 : 1)).map(([crate, heldBy]) => ({ crate, ...(heldBy ? { heldBy } : {}) }));
-  return { registry: all.filter((c) => !why.has(c.entry.package)), excluded };
-}
-
-/** `wasi-common`, `cranelift-*`: exact names or globs (`*` any run of characters, `?` one). */
-function crateMatcher(patterns: readonly string[]): (crate: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
-  return (crate) => res.some((r) => r.test(crate));
 }
 
 /** The release to align to, or undefined (with a finding saying why) when the root gives none. */
