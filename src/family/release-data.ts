@@ -209,11 +209,13 @@ function fromFile(file: ReleaseDataFile): ReleaseData {
     const rows = Object.hasOwn(file.crates, crate) ? file.crates[crate] : undefined;
     return rows && decode(crate, rows);
   };
-  return new Data(file.snapshot, file.migrations, load, Object.keys(file.crates), recordedFamily(file, load));
+  // The family table reads a crate's versions through the data's own cache, so each crate is decoded once.
+  const data: Data = new Data(file.snapshot, file.migrations, load, Object.keys(file.crates), recordedFamily(file, (crate) => data.versions(crate)));
+  return data;
 }
 
 /** The family as the generator recorded it; a crate's version map is built on first use. */
-function recordedFamily(file: ReleaseDataFile, load: (crate: string) => readonly CrateRelease[] | undefined): FamilyTable {
+function recordedFamily(file: ReleaseDataFile, versions: (crate: string) => readonly CrateRelease[]): FamilyTable {
   const maps = new Map<string, ReadonlyMap<string, string>>();
   return {
     names: Object.keys(file.family).sort(),
@@ -226,7 +228,7 @@ function recordedFamily(file: ReleaseDataFile, load: (crate: string) => readonly
         const rec = file.family[crate]!;
         const own = new Set(rec.own ?? []);
         const built = new Map<string, string>();
-        for (const r of load(crate) ?? []) {
+        for (const r of versions(crate)) {
           const release = own.has(r.version) ? undefined : (rec.mapped?.[r.version] ?? releaseFor(rec.numbering, r.version));
           if (release !== undefined) built.set(r.version, release);
         }

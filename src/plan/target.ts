@@ -129,7 +129,7 @@ function styleOperator(candidates: readonly Candidate[]): string {
 }
 
 /** `=8` admits all of 8.x, so an exact pin needs all three numbers. */
-export function fullVersion(v: string): string {
+function fullVersion(v: string): string {
   const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$/.exec(v);
   if (!m) return v;
   return `${m[1]}.${m[2] ?? '0'}.${m[3] ?? '0'}${m[4] ?? ''}`;
