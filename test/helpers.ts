@@ -107,10 +107,16 @@ export function migratedFeatures(report: { roots: { target: { release: string | 
     });
 }
 
-/** A `[features]` list may change only in its references to dependency features (`dep/feat`, `dep?/feat`). */
+/**
+ * A `[features]` list may change only in its references to dependency features (`dep/feat`, `dep?/feat`), and a
+ * `dep/feat` whose feature went may leave `dep` (or `dep:dep`) in its place: it still switches the dependency on.
+ */
 export function migratedFeatureRefs(before: readonly string[], after: readonly string[]): boolean {
-  const changed = [...before.filter((x) => !after.includes(x)), ...after.filter((x) => !before.includes(x))];
-  return changed.every((x) => /^[^/:]+\??\/.+$/.test(x));
+  const ref = /^([^/:?]+)\??\/.+$/;
+  const gone = before.filter((x) => !after.includes(x));
+  const added = after.filter((x) => !before.includes(x));
+  const enabledBefore = new Set(gone.flatMap((x) => (/^[^/:?]+\/.+$/.test(x) ? [ref.exec(x)![1]!] : [])));
+  return [...gone, ...added].every((x) => ref.test(x) || (added.includes(x) && enabledBefore.has(x.replace(/^dep:/, ''))));
 }
 
 /** Writes the files, plus an empty src/lib.rs next to every manifest with a [package] (cargo needs a target). */

@@ -5,7 +5,8 @@ import type { TomlTable } from '../manifest/read.js';
 import type { RemoveEntry, RewriteEntry } from '../plan/types.js';
 import { insertLinesAfter, mergeRemovals, ownLines, removeRuns } from './lines.js';
 import { indentAt, lineStart, type Splice } from './splice.js';
-import { formatKey, formatString, formatValue, type WritableValue } from './toml-text.js';
+import { formatKey, formatLike, formatValue, type WritableValue } from './toml-text.js';
+import { arrayElementSplices } from './values.js';
 
 export function rewriteSplices(change: RewriteEntry): Splice[] {
   const { entry, after } = change;
@@ -71,7 +72,9 @@ function reconcileFields(entry: Exclude<DependencyEntry, { style: 'string' }>, a
     if (f.name in after) {
       keep.add(f);
       if (!isDeepStrictEqual(before[f.name], after[f.name])) {
-        splices.push({ start: f.kv.value.range[0], end: f.kv.value.range[1], text: formatLike(f.kv.value, after[f.name] as WritableValue) });
+        // A features array keeps its comments and line breaks: only the items that change are spliced.
+        const items = f.kv.value.type === 'TOMLArray' && isStringList(after[f.name]) ? arrayElementSplices(text, f.kv.value, after[f.name] as string[]) : undefined;
+        splices.push(...(items ?? [{ start: f.kv.value.range[0], end: f.kv.value.range[1], text: formatLike(f.kv.value, after[f.name] as WritableValue) }]));
       }
     }
   }
@@ -143,10 +146,6 @@ function removeLineField(text: string, f: EntryField): Splice {
   return removeLines(text, f.kv.range[0], f.kv.range[1]);
 }
 
-/** A value in the quoting style of the value it replaces. */
-export function formatLike(node: AST.TOMLContentNode, v: WritableValue): string {
-  if (typeof v === 'string' && node.type === 'TOMLValue' && node.kind === 'string' && node.style === 'literal' && !node.multiline) {
-    return formatString(v, 'literal');
-  }
-  return formatValue(v);
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }

@@ -1,3 +1,5 @@
+import type { AST } from 'toml-eslint-parser';
+
 /**
  * TOML text for the few kinds of value this tool writes: strings, booleans, arrays of strings and inline tables
  * of those. Formatting follows cargo's own style (`{ version = "1", features = ["a"] }`).
@@ -27,4 +29,12 @@ export function formatValue(v: WritableValue): string {
   const entries = Object.entries(v as Record<string, WritableValue>);
   if (entries.length === 0) return '{}';
   return `{ ${entries.map(([k, x]) => `${formatKey(k)} = ${formatValue(x)}`).join(', ')} }`;
+}
+
+/** A value in the quoting style of the value it replaces. */
+export function formatLike(node: AST.TOMLContentNode, v: WritableValue): string {
+  if (typeof v === 'string' && node.type === 'TOMLValue' && node.kind === 'string' && node.style === 'literal' && !node.multiline) {
+    return formatString(v, 'literal');
+  }
+  return formatValue(v);
 }

@@ -1,6 +1,6 @@
 import type { AST } from 'toml-eslint-parser';
 import type { RewriteArray, RewriteString } from '../plan/types.js';
-import { formatLike } from './entry.js';
+import { formatLike } from './toml-text.js';
 import { removeRuns } from './lines.js';
 import type { Splice } from './splice.js';
 
@@ -20,4 +20,44 @@ export function arraySplices(text: string, change: RewriteArray): Splice[] {
 /** A string value replaced in its own quoting. */
 export function stringSplices(change: RewriteString): Splice[] {
   return [{ start: change.node.range[0], end: change.node.range[1], text: formatLike(change.node, change.after) }];
+}
+
+/**
+ * An array of strings turned into `after` element by element, so that its comments and line breaks stay: kept
+ * items stay, an item replaced by one not there before takes its place (in its quoting), items that go are
+ * removed with their commas, new ones follow the last element. Undefined when the array holds anything but
+ * plain strings (the caller writes the value anew).
+ */
+export function arrayElementSplices(text: string, array: AST.TOMLArray, after: readonly string[]): Splice[] | undefined {
+  const elements = array.elements;
+  const items: string[] = [];
+  for (const el of elements) {
+    if (el.type !== 'TOMLValue' || el.kind !== 'string') return undefined;
+    items.push(el.value);
+  }
+  if (elements.length === 0) return undefined;
+  const splices: Splice[] = [];
+  const gone = new Set<AST.TOMLContentNode>();
+  let j = 0;
+  for (const [i, el] of elements.entries()) {
+    const item = items[i]!;
+    if (after[j] === item) {
+      j++;
+      continue;
+    }
+    const next = after[j];
+    if (!after.includes(item) && next !== undefined && !items.includes(next)) {
+      splices.push({ start: el.range[0], end: el.range[1], text: formatLike(el, next) });
+      j++;
+    } else gone.add(el);
+  }
+  const rest = after.slice(j);
+  if (rest.some((x) => items.includes(x))) return undefined; // a reordering: not a splice of this shape
+  splices.push(...removeRuns(text, elements as readonly AST.TOMLContentNode[], (n) => !gone.has(n)));
+  const last = [...elements].reverse().find((el) => !gone.has(el));
+  if (rest.length > 0) {
+    if (last === undefined) return undefined;
+    splices.push({ start: last.range[1], end: last.range[1], text: rest.map((x) => `, ${formatLike(last, x)}`).join('') });
+  }
+  return splices;
 }

@@ -3,8 +3,9 @@ import { UserError, type SourceLocation } from '../errors.js';
 import type { ReleaseData, CrateRelease, FeatureRule } from '../family/release-data.js';
 import { keyName, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation, nodeLocation, valueLocation } from '../manifest/locate.js';
-import type { Manifest } from '../manifest/read.js';
+import type { Manifest, TomlTable } from '../manifest/read.js';
 import type { Changes } from './changes.js';
+import type { CrateMoves } from './crate-moves.js';
 import { migrateFeatures, ruleVersion, type AppliedRule, type FeatureMove } from './migrate-features.js';
 import { isReported, type ReportedRule } from './semantic-rules.js';
 import type { Finding, MigrationNote } from './types.js';
@@ -22,6 +23,8 @@ export interface FeatureContext {
   readonly wsByKey: ReadonlyMap<string, DependencyEntry>;
   /** Drop features the target release lacks (with a warning) instead of stopping. */
   readonly dropUnknown: boolean;
+  /** Keys crate migrations renamed or made required: `[features]` items naming them follow. */
+  readonly moves: CrateMoves;
 }
 
 export interface FeatureOutcome {
@@ -99,6 +102,14 @@ function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], cha
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const table = m.ast.body[0]!.body.find((n): n is AST.TOMLTable => n.type === 'TOMLTable' && n.resolvedKey.length === 1 && n.resolvedKey[0] === 'features');
   if (!table) return;
+  const featureNames = new Set(table.body.map((kv) => keyName(kv.key.keys[0]!)));
+  // Where `dep:x` appears anywhere, cargo makes no implicit feature `x`: an item enabling x must say `dep:x`.
+  const depSyntax = new Set(
+    table.body.flatMap((kv) => (kv.value.type === 'TOMLArray' ? kv.value.elements : [])).flatMap((el) => {
+      const v = el.type === 'TOMLValue' && el.kind === 'string' ? el.value : '';
+      return v.startsWith('dep:') ? [v.slice(4)] : [];
+    }),
+  );
   for (const kv of table.body) {
     if (kv.key.keys.length !== 1 || kv.value.type !== 'TOMLArray') continue;
     const name = keyName(kv.key.keys[0]!);
@@ -106,37 +117,79 @@ function migrateReferences(m: Manifest, entries: readonly DependencyEntry[], cha
     const after: string[] = [];
     kv.value.elements.forEach((el, i) => {
       const item = el.type === 'TOMLValue' && el.kind === 'string' ? el.value : undefined;
-      const ref = item === undefined ? undefined : /^([^/?]+)(\??)\/(.+)$/.exec(item);
-      const e = ref ? byKey.get(ref[1]!) : undefined;
-      const to = e ? ctx.targetOf(e) : undefined;
-      if (!ref || !e || to === undefined) {
-        if (item !== undefined) after.push(item);
-        return;
-      }
-      const crate = ctx.packageOf(e);
-      const from = ctx.fromOf(e);
-      const [dep, weak, feature] = [ref[1]!, ref[2]!, ref[3]!];
-      const loc = nodeLocation(m, el);
-      let features = [feature];
-      if (from !== undefined) {
-        const usesDefaults = entryUsesDefaults(e, changes, ctx);
-        const migrated = migrateFeatures({ crate, from, to, features, usesDefaults, subject: 'reference', data: ctx.data });
-        features = [...migrated.features];
-        for (const a of migrated.applied) out.migrations.push(migrationNote(loc, `[features] ${name}`, crate, from, to, a));
-        for (const move of migrated.moves) out.moves.push({ entry: e, move });
-        for (const d of migrated.semantic.filter(isReported)) out.findings.push(semanticWarning(loc, `\`${item}\` in [features] ${name}`, d));
-      }
-      const release = ctx.data.release(crate, to);
-      if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, out);
-      // Two old names can become one (`jitdump`, `vtune` -> `profiling`): the list keeps it once.
-      const items = features.map((f) => `${dep}${weak}/${f}`).filter((x) => !after.includes(x));
+      if (item === undefined) return;
+      const items = followItem(item, { m, name, loc: nodeLocation(m, el), byKey, featureNames, depSyntax, changes, ctx, out }).filter((x) => !after.includes(x));
       after.push(...items);
-      if (!sameList(items, [item!])) replacements.set(i, items);
+      if (!sameList(items, [item])) replacements.set(i, items);
     });
     if (replacements.size > 0) {
       changes.push({ kind: 'array', manifest: m, path: ['features', name], array: kv.value, replacements, after, reasons: ['features'] });
     }
   }
+}
+
+/** What one `[features]` item becomes, and what it needs to know. */
+interface ItemContext {
+  readonly m: Manifest;
+  /** The feature the item belongs to. */
+  readonly name: string;
+  readonly loc: SourceLocation;
+  readonly byKey: ReadonlyMap<string, DependencyEntry>;
+  readonly featureNames: ReadonlySet<string>;
+  readonly depSyntax: ReadonlySet<string>;
+  readonly changes: Changes;
+  readonly ctx: FeatureContext;
+  readonly out: FeatureOutcome;
+}
+
+/**
+ * One `[features]` item carried along: the dependency it names follows a crate migration (`x`, `dep:x`, `x/f`,
+ * `x?/f`), a dependency feature follows the feature rules, and an item that enabled an optional dependency keeps
+ * enabling it even when its feature is dropped (only a weak `x?/f` may go). Items naming a dependency a merge made
+ * required: `x` goes (the code is always built now), `x?/f` becomes `x/f`, `dep:x` cannot be kept (an error).
+ */
+function followItem(item: string, ic: ItemContext): string[] {
+  const { m, name, loc, ctx } = ic;
+  const ref = /^(?:(dep:)([^/?]+)|([^/?]+)(\??)\/(.+)|([^/?:]+))$/.exec(item);
+  if (!ref) return [item];
+  const [, depPrefix, depName, refDep, weakMark, feature, plain] = ref;
+  const original = depName ?? refDep ?? plain!;
+  // A plain item names a feature of this package when one has that name; only otherwise an optional dependency.
+  if (plain !== undefined && ic.featureNames.has(plain)) return [item];
+  const dep = ctx.moves.keyOf(m, original);
+  const required = ctx.moves.isMadeRequired(m, dep);
+  if (depPrefix !== undefined || plain !== undefined) {
+    if (!required) return [depPrefix !== undefined ? `dep:${dep}` : dep];
+    if (depPrefix !== undefined) {
+      throw new UserError(`\`${item}\` in [features] ${name} enables \`${dep}\` as an optional dependency, but the crate migration merged it into a required one; make the feature and the dependency agree by hand, then run again`, loc);
+    }
+    ic.out.findings.push({ level: 'note', ...loc, message: `\`${item}\` in [features] ${name} dropped: \`${dep}\` is required after the crate migration, so it is always built` });
+    return [];
+  }
+  const weak = weakMark === '?' && !required ? '?' : '';
+  const e = ic.byKey.get(dep);
+  const to = e ? ctx.targetOf(e) : undefined;
+  let features = [feature!];
+  if (e !== undefined && to !== undefined) {
+    const crate = ctx.packageOf(e);
+    const from = ctx.fromOf(e);
+    if (from !== undefined) {
+      const usesDefaults = entryUsesDefaults(e, ic.changes, ctx);
+      const migrated = migrateFeatures({ crate, from, to, features, usesDefaults, subject: 'reference', data: ctx.data });
+      features = [...migrated.features];
+      for (const a of migrated.applied) ic.out.migrations.push(migrationNote(loc, `[features] ${name}`, crate, from, to, a));
+      for (const move of migrated.moves) ic.out.moves.push({ entry: e, move });
+      for (const d of migrated.semantic.filter(isReported)) ic.out.findings.push(semanticWarning(loc, `\`${item}\` in [features] ${name}`, d));
+    }
+    const release = ctx.data.release(crate, to);
+    if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, ic.out);
+  }
+  // Two old names can become one (`jitdump`, `vtune` -> `profiling`): the list keeps it once.
+  const items = features.map((f) => `${dep}${weak}/${f}`);
+  // `x/f` also switched the optional dependency x on; with f gone, the item must still do that.
+  const optional = e !== undefined && typeof ic.changes.valueOf(e) === 'object' && (ic.changes.valueOf(e) as TomlTable).optional === true;
+  if (items.length === 0 && weak === '' && optional) items.push(ic.depSyntax.has(dep) ? `dep:${dep}` : dep);
+  return items;
 }
 
 /** Features the release lacks stop the run (or, with --drop-unknown-features, are dropped with a warning). */

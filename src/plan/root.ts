@@ -2,7 +2,7 @@ import * as semver from '../semver.js';
 import { UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
-import { dependencyEntries, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
+import { dependencyEntries, isTable, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
 import { inHakariSection } from '../manifest/hakari-section.js';
 import { entryLocation } from '../manifest/locate.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
@@ -10,15 +10,16 @@ import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from 
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
 import { applyExclusions } from './exclude.js';
+import { CrateMoves } from './crate-moves.js';
 import { mayUseFamily } from './family-use.js';
 import { packageName } from '../discover/config.js';
 import { migrateRootFeatures } from './features.js';
 import { addBlockerOf, isLiftable, planLift } from './lift.js';
 import { candidateOf, chooseTarget, requirementText, versionTextFor, type Candidate } from './target.js';
 import { toolchainFindings } from './toolchain.js';
-import type { Change, Finding, MigrationNote, RootPlan, Target } from './types.js';
+import type { Change, EntryValue, Finding, MigrationNote, RootPlan, Target } from './types.js';
 import { groupBy, note, uniqueManifests } from './util.js';
-import { featuresOf, withFeatures, withVersion } from './values.js';
+import { featuresOf, withFeatures, withoutOptional, withVersion } from './values.js';
 
 export interface PlanOptions {
   /** The release to align to (a full version, resolved from `--to`); the newest already requested when absent. */
@@ -51,17 +52,18 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
 
   // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
   // target, and they are kept where they do not already name it (so a second run decides the same).
-  const maybeSecond = opts.allKeys ? new Set<string>() : renamedCopyKeys(scope.family, scope.packageOf);
+  const maybeSecond = opts.allKeys ? new Set<DependencyEntry>() : renamedCopies(scope, data);
   const target = chooseRootTarget(registry, maybeSecond, opts, data, root, findings);
   if (!target) return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [], excluded };
   const versions = targetVersions(target, data);
   const secondLines = keptSecondLines(registry, maybeSecond, target, findings);
 
   const changes = new Changes();
-  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), { registry, target, versions, opts, data, changes, findings });
+  const moves = new CrateMoves();
+  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), { registry, target, versions, opts, data, changes, findings, moves });
   const { align } = keptRanges(moving.candidates, versions, findings);
   const lifted = liftOrAlign(root, scope, align, secondLines, versions, target, opts, changes, findings);
-  const migrations = migrateFeaturesOf(align, moving, scope, versions, opts, data, changes, findings);
+  const migrations = migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings);
 
   const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion);
   findings.push(...tool.findings);
@@ -137,13 +139,13 @@ function registryCandidates(scope: FamilyScope, findings: Finding[]): Candidate[
 /** The release to align to, or undefined (with a finding saying why) when the root gives none. */
 function chooseRootTarget(
   registry: readonly Candidate[],
-  maybeSecond: ReadonlySet<string>,
+  maybeSecond: ReadonlySet<DependencyEntry>,
   opts: PlanOptions,
   data: ReleaseData,
   root: Root,
   findings: Finding[],
 ): Target | undefined {
-  const chosen = chooseTarget(registry.filter((c) => !maybeSecond.has(c.entry.key)), opts, data) ?? chooseTarget(registry, opts, data);
+  const chosen = chooseTarget(registry.filter((c) => !maybeSecond.has(c.entry)), opts, data) ?? chooseTarget(registry, opts, data);
   if (!chosen) {
     if (registry.length > 0) {
       findings.push({ level: 'warning', file: root.manifest.path, message: 'no family requirement names a release to align to (ranges, wildcards, or versions older than the family); pass --to' });
@@ -191,12 +193,9 @@ function memo<T>(f: (key: string) => T): (key: string) => T {
 }
 
 /** Second lines kept as they are (a renamed copy on another release), each with a note. */
-function keptSecondLines(registry: readonly Candidate[], maybeSecond: ReadonlySet<string>, target: Target, findings: Finding[]): Set<DependencyEntry> {
+function keptSecondLines(registry: readonly Candidate[], maybeSecond: ReadonlySet<DependencyEntry>, target: Target, findings: Finding[]): Set<DependencyEntry> {
   const targetReq = parseRequirement(target.requirement)!;
-  const secondKeys = new Set(
-    [...maybeSecond].filter((k) => registry.some((c) => c.entry.key === k && !(c.requirement && sameRequirement(c.requirement, targetReq)))),
-  );
-  const kept = registry.filter((c) => secondKeys.has(c.entry.key));
+  const kept = registry.filter((c) => maybeSecond.has(c.entry) && !(c.requirement && sameRequirement(c.requirement, targetReq)));
   for (const { entry: e } of kept) {
     findings.push(note(e, `\`${e.key}\` (${e.package} ${requirementText(e) ?? ''}) is a second line of ${e.package} next to \`${e.package}\`: kept as it is (--all-keys aligns it too)`));
   }
@@ -219,6 +218,8 @@ interface FollowContext {
   readonly data: ReleaseData;
   readonly changes: Changes;
   readonly findings: Finding[];
+  /** Keys crate migrations rename or make required, for `[features]` items to follow. */
+  readonly moves: CrateMoves;
 }
 
 function followCrates(list: readonly Candidate[], ctx: FollowContext): Moving {
@@ -324,6 +325,7 @@ function liftOrAlign(
 function migrateFeaturesOf(
   candidates: readonly Candidate[],
   moving: Moving,
+  moves: CrateMoves,
   scope: FamilyScope,
   versions: TargetVersions,
   opts: PlanOptions,
@@ -349,6 +351,7 @@ function migrateFeaturesOf(
     packageOf: scope.packageOf,
     wsByKey: scope.wsByKey,
     dropUnknown: opts.dropUnknownFeatures,
+    moves,
   });
   findings.push(...outcome.findings);
   for (const { entry, move } of outcome.moves) {
@@ -362,7 +365,7 @@ function migrateFeaturesOf(
  * --apply-crate-migrations) by a stand-in entry for the new crate, or merged into the same table's entry for
  * it; otherwise the run stops and says what happened, citing the release note.
  */
-function followCrate(c: Candidate, { registry, target, versions, opts, data, changes, findings }: FollowContext): Candidate | 'removed' {
+function followCrate(c: Candidate, { registry, target, versions, opts, data, changes, findings, moves }: FollowContext): Candidate | 'removed' {
   const e = c.entry;
   const crate = e.package;
   const companion = data.family(crate)?.numbering.kind === 'companion';
@@ -400,8 +403,16 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
   const sibling = registry.find((o) => o.entry !== e && o.entry.manifest === e.manifest && o.entry.package === next && JSON.stringify(o.entry.table) === JSON.stringify(e.table));
   if (sibling) {
     const merged = [...new Set([...featuresOf(changes.valueOf(sibling.entry)), ...features])];
-    changes.set(sibling.entry, withFeatures(changes.valueOf(sibling.entry), merged), 'crate-migration');
+    let value = withFeatures(changes.valueOf(sibling.entry), merged);
+    // The merged entry stays required if either part was: code that was always built stays always built.
+    const optional = (v: EntryValue): boolean => typeof v === 'object' && v.optional === true;
+    if (optional(value) && !optional(e.value)) {
+      value = withoutOptional(value);
+      moves.madeRequired(e, sibling.entry.key);
+    } else if (!optional(value) && optional(e.value)) moves.madeRequired(e, sibling.entry.key);
+    changes.set(sibling.entry, value, 'crate-migration');
     changes.remove(e);
+    moves.rename(e, sibling.entry.key);
     findings.push(note(e, `${crate} merged into \`${sibling.entry.key}\`${feature ? ` with its \`${feature}\` feature` : ''} (${migration.explanation})`));
     return 'removed';
   }
@@ -417,6 +428,7 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
   }
   const standIn: DependencyEntry = { ...e, key, package: next, value, path: [...e.path.slice(0, -1), key] };
   changes.standIn(e, standIn, 'crate-migration');
+  moves.rename(e, key);
   findings.push(note(e, `${crate} replaced by ${next}${feature ? ` with its \`${feature}\` feature` : ''} (${migration.explanation})`));
   return { entry: standIn, requirement: c.requirement };
 }
@@ -468,16 +480,31 @@ function applyFeatureMove(
 }
 
 /**
- * Keys that rename a crate which some manifest (or the workspace table) also has under its own name: an LTS
- * copy kept on purpose, say. Every entry with such a key belongs to that line.
+ * Entries that rename a crate which the same manifest (or the workspace table) also has under its own name, on
+ * another release: an LTS copy kept on purpose, say. A renamed copy on the same release as the crate under its
+ * own name is no second line: it moves with it. Decided per manifest, so one member's second line does not hold
+ * back another member's only copy under the same key.
  */
-function renamedCopyKeys(family: readonly DependencyEntry[], packageOf: (e: DependencyEntry) => string): Set<string> {
-  const keys = new Set<string>();
-  for (const [, group] of groupBy(family, (e) => `${e.manifest.path}\0${e.table.scope}\0${packageOf(e)}`)) {
-    if (!group.some((e) => e.key === packageOf(e))) continue;
-    for (const e of group) if (e.key !== packageOf(e)) keys.add(e.key);
+function renamedCopies(scope: FamilyScope, data: ReleaseData): Set<DependencyEntry> {
+  const releaseOf = (e: DependencyEntry): string | undefined => {
+    const source = e.source === 'inherited' ? scope.wsByKey.get(e.key) : e;
+    const text = source && requirementText(source);
+    const req = text === undefined ? undefined : parseRequirement(text);
+    const floor = req && simpleOperator(req) !== undefined ? floorVersion(req)?.version : undefined;
+    return floor === undefined ? undefined : data.releaseOf(scope.packageOf(e), floor);
+  };
+  const out = new Set<DependencyEntry>();
+  for (const [, group] of groupBy(scope.family, (e) => `${e.manifest.path}\0${e.table.scope}\0${scope.packageOf(e)}`)) {
+    const own = group.filter((e) => e.key === scope.packageOf(e));
+    if (own.length === 0) continue;
+    const ownReleases = new Set(own.map(releaseOf));
+    for (const e of group) {
+      if (e.key === scope.packageOf(e)) continue;
+      const release = releaseOf(e);
+      if (release === undefined || !ownReleases.has(release)) out.add(e);
+    }
   }
-  return keys;
+  return out;
 }
 
 /**
@@ -486,20 +513,23 @@ function renamedCopyKeys(family: readonly DependencyEntry[], packageOf: (e: Depe
  */
 function patchWarnings(rootManifest: Manifest, changes: readonly Change[], target: Target, data: ReleaseData): Finding[] {
   const moved = changes.some((c) => c.kind === 'add' || (c.kind === 'rewrite' && c.reasons.includes('align')));
-  const patch = rootManifest.value.patch;
-  if (!moved || typeof patch !== 'object' || patch === null) return [];
+  if (!moved) return [];
   const out: Finding[] = [];
-  for (const [registry, table] of Object.entries(patch as TomlTable)) {
-    if (typeof table !== 'object' || table === null) continue;
-    for (const [key, value] of Object.entries(table as TomlTable)) {
-      const pkg = typeof value === 'object' && value !== null && typeof (value as TomlTable).package === 'string' ? String((value as TomlTable).package) : key;
-      if (!data.family(pkg)) continue;
-      out.push({
-        level: 'warning',
-        file: rootManifest.path,
-        message: `[patch.${registry}] replaces \`${key}\`: the patched copy must be a release that meets ${target.requirement}, or cargo ignores the patch`,
-      });
+  const warn = (message: string): void => void out.push({ level: 'warning', file: rootManifest.path, message });
+  const patch = rootManifest.value.patch;
+  for (const [registry, table] of Object.entries(isTable(patch) ? patch : {})) {
+    for (const [key, value] of Object.entries(isTable(table) ? table : {})) {
+      const pkg = isTable(value) && typeof value.package === 'string' ? value.package : key;
+      if (data.family(pkg)) warn(`[patch.${registry}] replaces \`${key}\`: the patched copy must be a release that meets ${target.requirement}, or cargo ignores the patch`);
     }
+  }
+  // `[replace]` names one exact version (`wasmtime:25.0.0`); a requirement that moves past it leaves it unused.
+  const replace = rootManifest.value.replace;
+  for (const spec of Object.keys(isTable(replace) ? replace : {})) {
+    const [name, version] = spec.replace(/^.*#/, '').split(/[:@]/) as [string, string | undefined];
+    const req = parseRequirement(target.requirement)!;
+    const stillMatches = version !== undefined && data.family(name)?.numbering.kind === 'wasmtime' && semver.valid(version) !== null && semver.satisfies(version, req.npmRange);
+    if (data.family(name) && !stillMatches) warn(`[replace] replaces \`${spec}\`: the replacement must be a release that meets ${target.requirement}, or cargo ignores it`);
   }
   return out;
 }

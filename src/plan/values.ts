@@ -34,6 +34,12 @@ export function withFeatures(value: EntryValue, features: readonly string[]): En
   return { ...value, features: [...features] };
 }
 
+export function withoutOptional(value: EntryValue): EntryValue {
+  if (typeof value === 'string' || !('optional' in value)) return value;
+  const { optional: _, ...rest } = value;
+  return rest;
+}
+
 export function setDefaultFeatures(value: EntryValue, on: boolean): TomlTable {
   const table: TomlTable = typeof value === 'string' ? { version: value } : { ...value };
   // Keep the spelling the entry already has; a new key is written with a hyphen (cargo-rules.md section 3).
