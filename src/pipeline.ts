@@ -4,6 +4,7 @@ import { discover, type VendoredDir } from './discover/index.js';
 import { displayPath, UserError } from './errors.js';
 import { renderManifest } from './edit/render.js';
 import { validateRendered } from './edit/validate.js';
+import { checkMeaning } from './edit/meaning.js';
 import { assertHakariSectionsKept } from './edit/hakari-guard.js';
 import { hakariSectionsOf, type HakariSection } from './manifest/hakari-section.js';
 import type { Manifest } from './manifest/read.js';
@@ -81,6 +82,7 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
       const planned = planRoot(r, opts, data);
       const toWarnings = opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message }));
       const root = toWarnings.length > 0 ? { ...planned, findings: [...toWarnings, ...planned.findings] } : planned;
+      checkMeaning(root, (name) => data.family(name) !== undefined);
       const rendered = renderRoot(root, data);
       roots.push({ ...root, generated: generatedSections(root.manifests) });
       files.push(...rendered);

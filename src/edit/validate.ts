@@ -11,7 +11,7 @@ import type { Change } from '../plan/types.js';
  */
 export function validateRendered(manifest: Manifest, changes: readonly Change[], newText: string): void {
   const where = displayPath(manifest.path);
-  const expected = expectedValue(manifest, changes);
+  const expected = plannedValue(manifest, changes);
   if (manifest.toml10) {
     // One strict parse proves both that the output is still TOML 1.0 and, when its value is the planned one,
     // that it says what was planned (for a TOML 1.0 document the two parsers agree). Anything else is decided
@@ -39,7 +39,7 @@ function fullCheck(manifest: Manifest, newText: string, expected: TomlTable, whe
 }
 
 /** The original value with the planned entries replaced or added, and nothing else. */
-function expectedValue(manifest: Manifest, changes: readonly Change[]): TomlTable {
+export function plannedValue(manifest: Manifest, changes: readonly Change[]): TomlTable {
   const expected = structuredClone(manifest.value);
   for (const c of changes) {
     switch (c.kind) {

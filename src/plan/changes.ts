@@ -9,7 +9,7 @@ import type { Change, ChangeReason, EntryValue } from './types.js';
  */
 export class Changes {
   private readonly rewrites = new Map<DependencyEntry, { after: EntryValue; reasons: ChangeReason[] }>();
-  private readonly removed = new Set<DependencyEntry>();
+  private readonly removed = new Map<DependencyEntry, string>();
   private readonly others: Change[] = [];
   private readonly originals = new Map<DependencyEntry, DependencyEntry>();
 
@@ -36,8 +36,9 @@ export class Changes {
     } else this.rewrites.set(entry, { after, reasons: [reason] });
   }
 
-  remove(entry: DependencyEntry): void {
-    this.removed.add(entry);
+  /** The entry goes, merged into the same table's entry under `into`. */
+  remove(entry: DependencyEntry, into: string): void {
+    this.removed.set(entry, into);
   }
 
   add(manifest: Manifest, key: string, after: EntryValue, reason: ChangeReason = 'lift'): void {
@@ -58,7 +59,7 @@ export class Changes {
       }
       out.push({ kind: 'rewrite', entry: original, after: r.after, reasons: r.reasons, ...(entry.key !== original.key ? { newKey: entry.key } : {}) });
     }
-    for (const entry of this.removed) out.push({ kind: 'remove', entry, reasons: ['crate-migration'] });
+    for (const [entry, mergedInto] of this.removed) out.push({ kind: 'remove', entry, mergedInto, reasons: ['crate-migration'] });
     return [...out, ...this.others];
   }
 }

@@ -411,7 +411,7 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
       moves.madeRequired(e, sibling.entry.key);
     } else if (!optional(value) && optional(e.value)) moves.madeRequired(e, sibling.entry.key);
     changes.set(sibling.entry, value, 'crate-migration');
-    changes.remove(e);
+    changes.remove(e, sibling.entry.key);
     moves.rename(e, sibling.entry.key);
     findings.push(note(e, `${crate} merged into \`${sibling.entry.key}\`${feature ? ` with its \`${feature}\` feature` : ''} (${migration.explanation})`));
     return 'removed';
@@ -483,7 +483,8 @@ function applyFeatureMove(
  * Entries that rename a crate which the same manifest (or the workspace table) also has under its own name, on
  * another release: an LTS copy kept on purpose, say. A renamed copy on the same release as the crate under its
  * own name is no second line: it moves with it. Decided per manifest, so one member's second line does not hold
- * back another member's only copy under the same key.
+ * back another member's only copy under the same key; a member's copy of the workspace's own second line (same
+ * key, same release) stays with that line.
  */
 function renamedCopies(scope: FamilyScope, data: ReleaseData): Set<DependencyEntry> {
   const releaseOf = (e: DependencyEntry): string | undefined => {
@@ -503,6 +504,10 @@ function renamedCopies(scope: FamilyScope, data: ReleaseData): Set<DependencyEnt
       const release = releaseOf(e);
       if (release === undefined || !ownReleases.has(release)) out.add(e);
     }
+  }
+  // A member's copy of a workspace second line (same key, same release) belongs to that line too.
+  for (const ws of [...out].filter((e) => e.table.scope === 'workspace')) {
+    for (const e of scope.family) if (e.table.scope === 'package' && e.source === 'registry' && e.key === ws.key && releaseOf(e) === releaseOf(ws)) out.add(e);
   }
   return out;
 }

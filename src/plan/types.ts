@@ -28,6 +28,8 @@ export interface RewriteEntry {
 export interface RemoveEntry {
   readonly kind: 'remove';
   readonly entry: DependencyEntry;
+  /** The key of the same table's entry it was merged into. */
+  readonly mergedInto: string;
   readonly reasons: readonly ChangeReason[];
 }
 
