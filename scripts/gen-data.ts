@@ -1,7 +1,11 @@
 /**
  * Generates data/release-data.json from ../shared/data (npm run gen:data).
  *
- *   node dist/scripts/gen-data.js [--shared <dir>] [--out <file>]
+ *   node dist/scripts/gen-data.js [--shared <dir>] [--out <file>] [--notes-out <file>]
+ *
+ * Writes data/release-data.json and data/release-notes.json (by default next to --out): the notes are only read by
+ * `wasmtime-align notes`, so normal runs do not parse them; release-data.json keeps the count of each release's
+ * breaking notes for the dry-run summary.
  *
  * Sources: every crate file of crates-index/ through parseIndexLines (the primary source); the versions
  * feature-history.json has from git release tags after the index snapshot; migrations.json. Which crates are the
@@ -15,10 +19,13 @@ import semver from 'semver';
 import { indexPath, parseIndexLines } from '../src/family/index-lines.js';
 import { deriveFamily, releaseFor, type Derivation, type LockstepRelease } from '../src/family/lockstep.js';
 import type { CrateRule, Evidence, FamilyRecord, FeatureRule, ReleaseDataFile, ReleaseRow } from '../src/family/release-data.js';
+import { breakingCount, type ReleaseNotesFile } from '../src/family/release-notes.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const defaultSharedData = path.resolve(repoRoot, '..', 'shared', 'data');
 export const defaultOut = path.join(repoRoot, 'data', 'release-data.json');
+/** The release notes go to a file of their own: only `wasmtime-align notes` reads them. */
+export const notesFileName = 'release-notes.json';
 
 /** Crates whose feature definitions are kept: their implications (p1 -> p2, ...) matter to migrations. */
 const DEFS_CRATES = ['wasmtime-wasi', 'wasmtime-wasi-http', 'wasmtime-wasi-nn'];
@@ -69,6 +76,12 @@ interface RawCrateRule {
   evidence: RawEvidence[];
 }
 
+interface RawNotes {
+  date: string;
+  branch: string;
+  sections: Record<string, string>;
+}
+
 /** One version before encoding. */
 interface Entry {
   version: string;
@@ -85,6 +98,8 @@ interface Entry {
 
 export interface Generated {
   readonly text: string;
+  /** data/release-notes.json */
+  readonly notesText: string;
   readonly crates: number;
   readonly versions: number;
   /** Problems found while cross-checking the sources (reported, not fatal). */
@@ -96,6 +111,8 @@ export function generate(sharedData: string): Generated {
   const readJson = <T>(rel: string): T => JSON.parse(fs.readFileSync(path.join(sharedData, rel), 'utf8')) as T;
   const history = readJson<History>('wasmtime-family/feature-history.json');
   const migrations = readJson<{ rules: RawRule[]; crate_rules: RawCrateRule[] }>('wasmtime-family/migrations.json');
+  const rawNotes = readJson<Record<string, RawNotes>>('wasmtime-family/release-notes.json');
+  const notes = releaseNotes(rawNotes, warnings);
 
   // 1. The registry index snapshot.
   const entries = new Map<string, Map<string, Entry>>();
@@ -203,8 +220,22 @@ export function generate(sharedData: string): Generated {
     family: familyRecords(derivation, entries),
     excluded: Object.fromEntries([...derivation.excluded.values()].map((x) => [x.crate, x.reason])),
     migrations: { rules: migrations.rules.map(featureRule), crateRules: migrations.crate_rules.map(crateRule) },
+    breakingNotes: Object.fromEntries(Object.entries(notes.releases).map(([v, r]) => [v, breakingCount(r.sections)] as const).filter(([, n]) => n > 0)),
   };
-  return { text: stringify(file) + '\n', crates: Object.keys(crates).length, versions, warnings };
+  return { text: stringify(file) + '\n', notesText: stringify(notes) + '\n', crates: Object.keys(crates).length, versions, warnings };
+}
+
+/** The source's `sections` object, in its own order (JSON.parse keeps it), as pairs: the order is the notes' own. */
+function releaseNotes(raw: Readonly<Record<string, RawNotes>>, warnings: string[]): ReleaseNotesFile {
+  const releases: Record<string, ReleaseNotesFile['releases'][string]> = {};
+  for (const [version, r] of Object.entries(raw)) {
+    if (semver.valid(version) === null) {
+      warnings.push(`release-notes.json: ${version} is not a version`);
+      continue;
+    }
+    releases[version] = { date: r.date, sections: Object.entries(r.sections).map(([name, text]) => [name, text.replace(/\s+$/, '')] as const) };
+  }
+  return { format: 1, releases };
 }
 
 /**
@@ -328,13 +359,16 @@ function main(argv: readonly string[]): void {
   };
   const shared = path.resolve(arg('--shared') ?? defaultSharedData);
   const out = path.resolve(arg('--out') ?? defaultOut);
+  const notesOut = path.resolve(arg('--notes-out') ?? path.join(path.dirname(out), notesFileName));
   const t0 = performance.now();
   const g = generate(shared);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, g.text);
+  fs.writeFileSync(notesOut, g.notesText);
   for (const w of g.warnings) process.stderr.write(`warning: ${w}\n`);
   const ms = Math.round(performance.now() - t0);
   process.stdout.write(`${path.relative(process.cwd(), out) || out}: ${g.crates} crates, ${g.versions} versions, ${Buffer.byteLength(g.text)} bytes (${ms} ms)\n`);
+  process.stdout.write(`${path.relative(process.cwd(), notesOut) || notesOut}: ${Buffer.byteLength(g.notesText)} bytes\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main(process.argv.slice(2));

@@ -90,6 +90,8 @@ export interface ReleaseDataFile {
   /** Crates of `crates` that are not family -> why. */
   readonly excluded: Readonly<Record<string, string>>;
   readonly migrations: { readonly rules: readonly FeatureRule[]; readonly crateRules: readonly CrateRule[] };
+  /** wasmtime release -> how many items its Changed, Removed and Security Fixes notes have (releases with none left out). */
+  readonly breakingNotes: Readonly<Record<string, number>>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -164,6 +166,11 @@ export interface ReleaseData {
    * known release on its major.minor line (constant within a line, checked by the generator). Else undefined.
    */
   msrv(wasmtimeVersion: string): string | undefined;
+  /**
+   * wasmtime release -> how many breaking release notes (Changed, Removed, Security Fixes items) it has; releases
+   * without any are absent. The notes themselves are in data/release-notes.json, read only by `notes`.
+   */
+  breakingNotes(): ReadonlyMap<string, number>;
 }
 
 /** Only these crates keep featureDefs: their feature implications (p1 -> p2, ...) matter to migrations. */
@@ -210,7 +217,14 @@ function fromFile(file: ReleaseDataFile): ReleaseData {
     return rows && decode(crate, rows);
   };
   // The family table reads a crate's versions through the data's own cache, so each crate is decoded once.
-  const data: Data = new Data(file.snapshot, file.migrations, load, Object.keys(file.crates), recordedFamily(file, (crate) => data.versions(crate)));
+  const data: Data = new Data(
+    file.snapshot,
+    file.migrations,
+    load,
+    Object.keys(file.crates),
+    recordedFamily(file, (crate) => data.versions(crate)),
+    new Map(Object.entries(file.breakingNotes ?? {})),
+  );
   return data;
 }
 
@@ -253,7 +267,7 @@ export function withOverlay(base: ReleaseData, overlay: ReadonlyMap<string, read
     for (const r of extra) if (semver.valid(r.version)) byVersion.set(r.version, fromIndex(r, source));
     return [...byVersion.values()].sort((a, b) => semver.compare(a.version, b.version));
   };
-  return new Data(base.snapshot, base.migrations(), load, [...base.crates(), ...overlay.keys()], overlaidFamily(base, overlay));
+  return new Data(base.snapshot, base.migrations(), load, [...base.crates(), ...overlay.keys()], overlaidFamily(base, overlay), base.breakingNotes());
 }
 
 /** The base's family, extended by deriving it again over the overlay's releases that the base lacks. */
@@ -317,6 +331,7 @@ class Data implements ReleaseData {
     private readonly load: (crate: string) => readonly CrateRelease[] | undefined,
     names: readonly string[],
     readonly familyTable: FamilyTable,
+    private readonly notes: ReadonlyMap<string, number>,
   ) {
     this.names = [...new Set(names)].sort();
   }
@@ -419,6 +434,10 @@ class Data implements ReleaseData {
     return [...this.familyTable.pins(crate)]
       .filter(([, r]) => semver.gte(version, r.from) && (r.until === undefined || semver.lte(version, r.until)))
       .map(([pinned]) => pinned);
+  }
+
+  breakingNotes(): ReadonlyMap<string, number> {
+    return this.notes;
   }
 
   msrv(wasmtimeVersion: string): string | undefined {
