@@ -7,7 +7,7 @@ import { formatUserError, UserError } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
-import { buildReport, findingReport, type Mode } from './output/report.js';
+import { buildReport, findingReport, SCHEMA_VERSION, type Mode } from './output/report.js';
 import { COLOR, PLAIN, useColor, type Style } from './output/style.js';
 import { currentReleaseData } from './family/current-data.js';
 import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
@@ -249,7 +249,7 @@ function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
   io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
   if (json) {
-    const report = { mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
+    const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return 2;

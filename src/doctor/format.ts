@@ -3,6 +3,7 @@
  * the report itself.
  */
 import { displayPath, formatLocation, relativePath } from '../errors.js';
+import { SCHEMA_VERSION } from '../output/report.js';
 import type { Style } from '../output/style.js';
 import { lineOf } from './releases.js';
 import type { Ask, Chain, DoctorReport, FamilyLine, ReleasesDrift, RootReport } from './types.js';
@@ -142,5 +143,5 @@ export function toJson(report: DoctorReport, cwd: string): unknown {
     if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;
   };
-  return walk(report, undefined);
+  return { schemaVersion: SCHEMA_VERSION, ...(walk(report, undefined) as object) };
 }

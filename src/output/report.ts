@@ -3,8 +3,15 @@ import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { Change, ChangeReason, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
 
+/**
+ * The version of the JSON documents the command prints (`--json`, `doctor --json`, `notes --json`), documented in
+ * the README. It goes up when a field changes meaning or goes away; new fields do not change it.
+ */
+export const SCHEMA_VERSION = 1;
+
 /** The JSON report (`--json`), documented in the README. Paths are relative to the current directory. */
 export interface Report {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly mode: Mode;
   /** True when some file changes (or, with --write, changed). */
   readonly changed: boolean;
@@ -36,6 +43,21 @@ export interface RootReport {
   readonly findings: readonly FindingReport[];
   /** Generated text of the root's manifests that is never edited (cargo-hakari sections). */
   readonly generated: readonly GeneratedReport[];
+  /** One row per family crate whose entries change, by name. */
+  readonly crates: readonly CrateReport[];
+}
+
+/** What the plan does to one family crate of a root. */
+export interface CrateReport {
+  readonly name: string;
+  /** The requirements its changing entries had, as written, unique, lowest first. */
+  readonly from: readonly string[];
+  /** The requirement written for it. */
+  readonly to: string;
+  /** The crate a crate migration replaces it with (then `to` is that crate's requirement). */
+  readonly becomes?: string;
+  /** Member manifests that change because of it. */
+  readonly members: readonly string[];
 }
 
 /** A hakari section: its BEGIN line to its END line (or the file's last line when `closed` is false). */
@@ -99,9 +121,11 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
       migrations: r.migrations.map((m) => ({ ...m, file: rel(m.file) })),
       findings: r.findings.map((f) => findingReport(f, cwd)),
       generated: r.generated.map((g) => ({ kind: 'hakari', file: rel(g.file), startLine: g.startLine, endLine: g.endLine, closed: g.closed })),
+      crates: r.crates.map((c) => ({ ...c, members: c.members.map((m) => rel(m.path)) })),
     }),
   );
   return {
+    schemaVersion: SCHEMA_VERSION,
     mode,
     changed: plan.files.length > 0,
     roots,

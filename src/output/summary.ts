@@ -2,6 +2,7 @@ import { displayPath, formatLocation } from '../errors.js';
 import type { GeneratedSection, Plan } from '../pipeline.js';
 import type { Finding, RootPlan } from '../plan/types.js';
 import { groupBy } from '../plan/util.js';
+import { crateTable } from './crate-table.js';
 import type { Mode } from './report.js';
 import type { Style } from './style.js';
 
@@ -34,6 +35,14 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
     if (root.excluded.length > 0) {
       const held = (x: RootPlan['excluded'][number]): string => (x.heldBy ? `${x.crate} (pinned exactly by ${x.heldBy})` : x.crate);
       out.push(`  excluded, left as they are: ${root.excluded.map(held).join(', ')}`);
+    }
+    out.push(...crateTable(root.crates, style));
+    if (mode === 'dry-run' && root.breakingNotes.count > 0 && root.target) {
+      const n = root.breakingNotes.count;
+      const to = root.target.origin === 'option' ? ` --to ${root.target.version}` : '';
+      const releases = root.breakingNotes.releases;
+      const span = releases.length === 1 ? releases[0]! : `${releases[0]} to ${releases.at(-1)}`;
+      out.push(`  ${style.cyan('note')}: the upgrade crosses ${n} breaking release ${n === 1 ? 'note' : 'notes'} (Changed, Removed, Security Fixes; ${span}): \`wasmtime-align notes${to}\` lists them`);
     }
     const files = root.manifests.filter((m) => changed.has(m.path)).map((m) => displayPath(m.path, cwd));
     const more = files.length > FILES_SHOWN ? ` and ${files.length - FILES_SHOWN} more` : '';

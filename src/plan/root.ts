@@ -9,6 +9,7 @@ import type { Manifest, TomlTable } from '../manifest/read.js';
 import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from '../manifest/requirement.js';
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
+import { crateChanges, crossedReleases } from './crate-changes.js';
 import { applyExclusions } from './exclude.js';
 import { CrateMoves } from './crate-moves.js';
 import { mayUseFamily } from './family-use.js';
@@ -54,7 +55,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   // target, and they are kept where they do not already name it (so a second run decides the same).
   const maybeSecond = opts.allKeys ? new Set<DependencyEntry>() : renamedCopies(scope, data);
   const target = chooseRootTarget(registry, maybeSecond, opts, data, root, findings);
-  if (!target) return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [], excluded };
+  if (!target) return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [], excluded, crates: [], breakingNotes: { count: 0, releases: [] } };
   const versions = targetVersions(target, data);
   const secondLines = keptSecondLines(registry, maybeSecond, target, findings);
 
@@ -71,7 +72,19 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
 
   const list = changes.list();
   findings.push(...patchWarnings(root.manifest, list, target, data));
-  return { ...base, target, changes: list, findings, lifted, migrations, excluded };
+  const crates = crateChanges(list, {
+    data,
+    packageOf: scope.packageOf,
+    wsByKey: scope.wsByKey,
+    plannedAs: moving.plannedAs,
+    registry: registry.map((c) => c.entry),
+    requirementOf: versions.requirementOf,
+    members: scope.members,
+  });
+  const counts = data.breakingNotes();
+  const crossed = crossedReleases(crates, counts.keys(), target.release, data);
+  const breakingNotes = { count: crossed.reduce((n, r) => n + counts.get(r)!, 0), releases: crossed };
+  return { ...base, target, changes: list, findings, lifted, migrations, excluded, crates, breakingNotes };
 }
 
 /** A root's manifests and the dependency entries on the family, with how to tell which crate an entry is. */

@@ -123,6 +123,28 @@ export interface ExcludedCrate {
   readonly heldBy?: string;
 }
 
+/** What the plan does to one family crate of a root (the summary's table, the JSON report's `crates`). */
+export interface CrateChange {
+  /** The package name. */
+  readonly name: string;
+  /** The requirements its changing entries had, as written, unique, lowest first. */
+  readonly from: readonly string[];
+  /** The requirement written for it (for a crate replaced by a crate migration: the new crate's). */
+  readonly to: string;
+  /** The crate a crate migration replaces it with. */
+  readonly becomes?: string;
+  /** The members whose manifests change because of it (a virtual root is not one). */
+  readonly members: readonly Manifest[];
+}
+
+/** The breaking release notes (Changed, Removed, Security Fixes) between what a root asks for and its target. */
+export interface BreakingNotes {
+  /** How many items. */
+  readonly count: number;
+  /** The wasmtime releases crossed that have some, oldest first. */
+  readonly releases: readonly string[];
+}
+
 /** Everything decided for one workspace root or standalone package. */
 export interface RootPlan {
   readonly kind: 'workspace' | 'standalone';
@@ -140,4 +162,7 @@ export interface RootPlan {
   readonly migrations: readonly MigrationNote[];
   /** Crates `--exclude` left as they are. */
   readonly excluded: readonly ExcludedCrate[];
+  /** One row per family crate whose entries change, by name. */
+  readonly crates: readonly CrateChange[];
+  readonly breakingNotes: BreakingNotes;
 }
