@@ -19,6 +19,7 @@ import { writeAll } from './output/write.js';
 
 const USAGE = `Usage: wasmtime-align [options] [paths...]
        wasmtime-align doctor [--json] [paths...]
+       wasmtime-align notes [--to <version>] [--all] [--json] [paths...]
        wasmtime-align update-data [--index-url <url>]
 
 Aligns the wasmtime crate family in every Cargo workspace under the paths (default: .):
@@ -47,6 +48,8 @@ Options:
       --refresh                 Fetch the family's releases from the registry index first
       --index-url <url>         The index to fetch from: a sparse index URL or a local directory
                                 (default: https://index.crates.io/)
+      --all                     notes: every section of the release notes, not only Changed, Removed and
+                                Security Fixes
   -h, --help                    Print help
   -V, --version                 Print version
 
@@ -78,6 +81,7 @@ const OPTIONS = {
   'update-lock': { type: 'boolean' },
   refresh: { type: 'boolean' },
   'index-url': { type: 'string' },
+  all: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -112,6 +116,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return result.updated.length + result.unchanged.length > 0 ? 0 : 2;
   }
   if (args.positionals[0] === 'doctor') return runDoctor(args.positionals.slice(1), o.json === true, io, style);
+  if (args.positionals[0] === 'notes') return runNotes(args.positionals.slice(1), o, io, usageError);
+  if (o.all) return usageError("unexpected argument '--all' found (it is an option of `notes`)");
   if (o.write && o.check) return usageError("the argument '--write' cannot be used with '--check'");
   if (o['update-lock'] && !o.write) return usageError("the argument '--update-lock' requires '--write'");
   if (o.to !== undefined && !isVersionSpec(o.to)) {
@@ -187,6 +193,32 @@ async function runDoctor(paths: readonly string[], json: boolean, io: Io, style:
     if (json) io.stdout.write(`${JSON.stringify(doctorJson(report, io.cwd), null, 2)}\n`);
     else io.stdout.write(formatDoctor(report, io.cwd, useColor(io.stdout, io.env) ? COLOR : style));
     return doctorExitCode(report);
+  } catch (e) {
+    return failure(e, io, 'dry-run', false);
+  }
+}
+
+/** `notes`: the release notes an upgrade crosses, per root; 0 done, 2 error. */
+async function runNotes(paths: readonly string[], o: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'], io: Io, usageError: (msg: string) => number): Promise<number> {
+  for (const flag of ['write', 'check', 'update-lock', 'refresh'] as const) {
+    if (o[flag]) return usageError(`the argument '--${flag}' cannot be used with 'notes'`);
+  }
+  if (o.to !== undefined && !isVersionSpec(o.to)) {
+    return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
+  }
+  const { formatNotes, notesJson, notesOf } = await import('./output/notes.js');
+  try {
+    const current = currentReleaseData({ cacheDir: defaultCacheDir(io.env), ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) });
+    // The target a run with the same options would choose.
+    const plan = planPaths(paths.length > 0 ? paths : ['.'], {
+      ...(o.to !== undefined ? { to: o.to } : {}),
+      ...given({ allowUnknownVersion: o['allow-unknown-version'], allowYanked: o['allow-yanked'], applyCrateMigrations: o['apply-crate-migrations'], dropUnknownFeatures: o['drop-unknown-features'], allKeys: o['all-keys'] }),
+      ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
+      data: current.data,
+    });
+    const roots = notesOf(plan, o.all === true);
+    io.stdout.write(o.json ? `${JSON.stringify(notesJson(roots, o.all === true, io.cwd), null, 2)}\n` : formatNotes(roots, o.all === true, io.cwd));
+    return 0;
   } catch (e) {
     return failure(e, io, 'dry-run', false);
   }

@@ -18,7 +18,7 @@ export function crateTable(rows: readonly CrateChange[], style: Style, indent = 
   if (rows.length === 0) return [];
   const cells = rows.map((r) => {
     const names = r.members.map((m) => packageName(m) ?? m.path);
-    const members = names.length <= MEMBERS_NAMED ? names.join(', ') : `${names.length} members`;
+    const members = names.length === 0 ? '-' : names.length <= MEMBERS_NAMED ? names.join(', ') : `${names.length} members`;
     return { name: r.name, before: r.from.join(', ') || '-', after: r.becomes !== undefined ? `${r.becomes} ${r.to}` : r.to, members, jump: crateJump(r) };
   });
   const head = { name: 'crate', before: 'before', after: 'after', members: 'members' };
