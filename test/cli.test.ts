@@ -63,8 +63,12 @@ diff --git a/${p}b/Cargo.toml b/${p}b/Cargo.toml
 }
 
 const DIFF = expectedDiff();
-const HEAD = 'Cargo.toml (workspace of 2 members): wasmtime family at 26.0.1 (newest requested)\n  lifted into [workspace.dependencies]: wasmtime (2 member entries)\n';
-const SUMMARY_DRY = `${HEAD}  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n3 files would change (dry run; --write applies it)\n`;
+const HEAD =
+  'Cargo.toml (workspace of 2 members): wasmtime family at 26.0.1 (newest requested)\n  lifted into [workspace.dependencies]: wasmtime (2 member entries)\n' +
+  '  crate     before            after   members\n  wasmtime  25.0.0, 26.0.1 -> 26.0.1  a, b     major\n';
+/** Only a dry run counts the breaking release notes the upgrade crosses. */
+const NOTES_LINE = '  note: the upgrade crosses 11 breaking release notes (Changed, Removed, Security Fixes; 26.0.0): `wasmtime-align notes` lists them\n';
+const SUMMARY_DRY = `${HEAD}${NOTES_LINE}  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n3 files would change (dry run; --write applies it)\n`;
 const SUMMARY_CHECK = `${HEAD}  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n3 files would change\n`;
 const SUMMARY_WRITE = `${HEAD}  3 manifests changed: Cargo.toml, a/Cargo.toml, b/Cargo.toml\nwrote 3 files\n`;
 const SUMMARY_ALIGNED = 'Cargo.toml (workspace of 2 members): wasmtime family at 26.0.1 (newest requested)\n  already aligned\nnothing to change\n';
@@ -293,6 +297,7 @@ test('exit codes: dry run 0, --check 1 with the diff, --write 0 and silent, alig
 // ---------- 5. --json ----------
 
 interface JsonReport {
+  schemaVersion: number;
   mode: string;
   changed: boolean;
   roots: { manifest: string; kind: string; members: string[]; target: unknown; lifted: string[]; changedFiles: string[]; findings: unknown[] }[];
@@ -329,7 +334,8 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
   assert.equal(r.stderr, SUMMARY_DRY, 'the summary still goes to stderr');
   assert.ok(r.stdout.endsWith('}\n'));
   const report = JSON.parse(r.stdout) as JsonReport;
-  assert.deepEqual(Object.keys(report), ['mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'vendored', 'diff', 'diffBase']);
+  assert.deepEqual(Object.keys(report), ['schemaVersion', 'mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'vendored', 'diff', 'diffBase']);
+  assert.equal(report.schemaVersion, 1);
   assert.equal(report.mode, 'dry-run');
   assert.equal(report.changed, true);
   assert.equal(report.diff, dry.stdout);
@@ -347,6 +353,7 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
       migrations: [],
       findings: [],
       generated: [],
+      crates: [{ name: 'wasmtime', from: ['25.0.0', '26.0.1'], to: '26.0.1', members: ['a/Cargo.toml', 'b/Cargo.toml'] }],
     },
   ]);
   assert.deepEqual(report.warnings, []);
@@ -396,7 +403,8 @@ test('--json with an invalid member: exit 2, errors[0] with relative file, line,
     assert.equal(r.stderr, 'error: b/Cargo.toml:7:54: invalid TOML: expected comma (,) token\n');
     assertNoStack(r);
     const report = JSON.parse(r.stdout) as JsonReport;
-    assert.deepEqual(Object.keys(report), ['mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'vendored', 'diff', 'diffBase']);
+    assert.deepEqual(Object.keys(report), ['schemaVersion', 'mode', 'changed', 'roots', 'files', 'warnings', 'errors', 'vendored', 'diff', 'diffBase']);
+    assert.equal(report.schemaVersion, 1);
     assert.equal(report.mode, extra.length === 0 ? 'dry-run' : extra[0] === '--write' ? 'write' : 'check');
     assert.equal(report.changed, false);
     assert.equal(report.diff, '');
@@ -434,6 +442,9 @@ test('colour: FORCE_COLOR=1 colours the diff and the summary, never the JSON', (
       r.stderr,
       `${ESC}1mCargo.toml${ESC}22m (workspace of 2 members): wasmtime family at ${ESC}32m26.0.1${ESC}39m (newest requested)\n` +
         '  lifted into [workspace.dependencies]: wasmtime (2 member entries)\n' +
+        '  crate     before            after   members\n' +
+        `  wasmtime  25.0.0, 26.0.1 -> 26.0.1  a, b     ${ESC}33mmajor${ESC}39m\n` +
+        `  ${ESC}36mnote${ESC}39m: the upgrade crosses 11 breaking release notes (Changed, Removed, Security Fixes; 26.0.0): \`wasmtime-align notes\` lists them\n` +
         '  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n' +
         `${ESC}1m3 files would change (dry run; --write applies it)${ESC}22m\n`,
     );
@@ -700,8 +711,14 @@ test('several paths: both workspaces planned, in a deterministic order, identica
     r1.stderr,
     'one/Cargo.toml (workspace of 2 members): wasmtime family at 26.0.1 (newest requested)\n' +
       '  lifted into [workspace.dependencies]: wasmtime (2 member entries)\n' +
+      '  crate     before            after   members\n' +
+      '  wasmtime  25.0.0, 26.0.1 -> 26.0.1  a, b     major\n' +
+      NOTES_LINE +
       '  3 manifests to change: one/Cargo.toml, one/a/Cargo.toml, one/b/Cargo.toml\n' +
       'two/Cargo.toml (package): wasmtime family at 25.0.0 (newest requested)\n' +
+      '  crate     before    after   members\n' +
+      '  wasmtime  24.0.0 -> 25.0.0  two      major\n' +
+      '  note: the upgrade crosses 9 breaking release notes (Changed, Removed, Security Fixes; 25.0.0): `wasmtime-align notes` lists them\n' +
       '  1 manifest to change: two/Cargo.toml\n' +
       '4 files would change (dry run; --write applies it)\n',
   );
