@@ -29,6 +29,23 @@ test('the generator is deterministic and data/release-data.json is up to date (n
   assert.ok(a!.equals(fs.readFileSync(dataFile)), 'data/release-data.json differs from a fresh generation: run npm run gen:data');
 });
 
+test('data/release-notes.json is up to date, and release-data.json counts the breaking notes of each release (npm run gen:data)', { skip: noShared }, () => {
+  const dir = tempDir('gen-notes');
+  const notesOut = path.join(dir, 'notes.json');
+  const r = spawnSync(process.execPath, [generator, '--shared', sharedData, '--out', path.join(dir, 'data.json'), '--notes-out', notesOut], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.readFileSync(notesOut).equals(fs.readFileSync(path.join(repoRoot, 'data', 'release-notes.json'))), 'data/release-notes.json differs from a fresh generation: run npm run gen:data');
+  const source = JSON.parse(fs.readFileSync(path.join(sharedData, 'wasmtime-family', 'release-notes.json'), 'utf8')) as Record<string, { sections: Record<string, string> }>;
+  const embedded = JSON.parse(fs.readFileSync(notesOut, 'utf8')) as { releases: Record<string, { sections: [string, string][] }> };
+  assert.equal(Object.keys(embedded.releases).length, 186);
+  // The sections keep the release notes' own order.
+  for (const [v, rel] of Object.entries(source)) assert.deepEqual(embedded.releases[v]!.sections.map(([s]) => s), Object.keys(rel.sections), v);
+  assert.equal(data.breakingNotes().get('25.0.0'), 9);
+  assert.equal(data.breakingNotes().get('26.0.0'), 11);
+  assert.equal(data.breakingNotes().has('25.0.1'), false, 'a release with only Added notes has no breaking ones');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('the data file is under 1 MB and ships in the package', () => {
   assert.ok(fs.statSync(dataFile).size < 1024 * 1024, `${fs.statSync(dataFile).size} bytes`);
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' });
