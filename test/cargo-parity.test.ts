@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from './helpers.js';
 import { corpusDir, fixturesDir } from './paths.js';
-import { PACKAGE, SNIPPETS, cargoVerdicts, hasCargo, mutate, random, toolVerdict, underMetadata } from './parity.js';
+import { KNOWN_DIFFERENCES, PACKAGE, SNIPPETS, cargoVerdicts, hasCargo, isKnownDifference, mutate, random, toolVerdict, underMetadata } from './parity.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 42);
 const SAMPLE = Number(process.env.PARITY_SAMPLE ?? 150);
@@ -50,11 +50,28 @@ test(`the tool and cargo accept and reject the same manifests (seed ${SEED}, ${S
   fs.rmSync(dir, { recursive: true, force: true });
   const differ: string[] = [];
   let accepted = 0;
+  let known = 0;
   for (let i = 0; i < cases.length; i++) {
     const tool = toolVerdict(cases[i]!.text);
     if (tool.ok) accepted++;
-    if (tool.ok !== cargo[i]!.ok) differ.push(`${cases[i]!.name}: tool ${tool.ok ? 'accepts' : `rejects (${tool.message})`}, cargo ${cargo[i]!.ok ? 'accepts' : `rejects (${cargo[i]!.message})`}`);
+    if (isKnownDifference(tool, cargo[i]!)) known++;
+    else if (tool.ok !== cargo[i]!.ok) differ.push(`${cases[i]!.name}: tool ${tool.ok ? 'accepts' : `rejects (${tool.message})`}, cargo ${cargo[i]!.ok ? 'accepts' : `rejects (${cargo[i]!.message})`}: ${JSON.stringify(cases[i]!.text.slice(PACKAGE.length, PACKAGE.length + 400))}`);
   }
-  t.diagnostic(`${cases.length} documents, ${accepted} accepted by the tool, ${differ.length} disagreements, cargo in ${Date.now() - start} ms`);
+  t.diagnostic(`${cases.length} documents, ${accepted} accepted by the tool, ${differ.length} disagreements (${known} of the known kind), cargo in ${Date.now() - start} ms`);
   assert.deepEqual(differ, []);
+});
+
+test('the one known difference: cargo accepts a line break around `=` inside an inline table, the tool does not', async (t) => {
+  if (!hasCargo()) {
+    t.skip('cargo is not installed');
+    return;
+  }
+  const dir = tempDir('cargo-parity-known');
+  const cargo = await cargoVerdicts(dir, KNOWN_DIFFERENCES.map((s) => `${PACKAGE}${s}\n`));
+  fs.rmSync(dir, { recursive: true, force: true });
+  KNOWN_DIFFERENCES.forEach((s, i) => {
+    const tool = toolVerdict(`${PACKAGE}${s}\n`);
+    assert.ok(cargo[i]!.ok, `cargo accepts ${JSON.stringify(s)}`);
+    assert.ok(!tool.ok && isKnownDifference(tool, cargo[i]!), `the tool rejects ${JSON.stringify(s)} at its position: ${tool.message}`);
+  });
 });
