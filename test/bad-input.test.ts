@@ -97,6 +97,27 @@ test('a key defined by dotted keys and then as a [dependencies.wasmtime] table: 
   assertRejected(dir, /^error: b\/Cargo\.toml:9:\d+: invalid TOML: /);
 });
 
+test('numbers cargo rejects (an integer outside 64 bits, a float that overflows): file:line:col, nothing written', () => {
+  for (const [value, what] of [['9223372036854775808', /integer `9223372036854775808` is out of range/], ['-9223372036854775809', /integer `-9223372036854775809` is out of range/], ['1e400', /floating-point number overflowed/]] as const) {
+    const dir = writeFiles(tempDir('out-of-range'), { ...GOOD, 'b/Cargo.toml': `${pkg('b')}\n[package.metadata]\nn = ${value}\n` });
+    const line = assertRejected(dir, /^error: b\/Cargo\.toml:10:5: invalid TOML: /);
+    assert.match(line, what);
+  }
+});
+
+test('more than 80 nested arrays (cargo\'s recursion limit): file:line:col of the 81st', () => {
+  const dir = writeFiles(tempDir('too-deep'), { ...GOOD, 'b/Cargo.toml': `${pkg('b')}\n[package.metadata]\nn = ${'['.repeat(81)}${']'.repeat(81)}\n` });
+  assertRejected(dir, /^error: b\/Cargo\.toml:10:85: invalid TOML: more than 80 nested/);
+});
+
+test('a 200,000-character string in the root and a member that is edited: no stack overflow, it works', () => {
+  const long = 'x'.repeat(200_000);
+  const dir = writeFiles(tempDir('long-string'), { ...GOOD, 'Cargo.toml': `${ROOT}\n[workspace.metadata]\nblob = "${long}\\n"\n`, 'b/Cargo.toml': `${pkg('b')}\n[package.metadata]\nblob = '''\n${long}'''\n` });
+  assertWorks(dir);
+  assert.ok(fs.readFileSync(path.join(dir, 'Cargo.toml'), 'utf8').includes(`blob = "${long}\\n"`));
+  assert.ok(fs.readFileSync(path.join(dir, 'b/Cargo.toml'), 'utf8').includes(`blob = '''\n${long}'''`));
+});
+
 test('a BOM is not bad input: it works, and the BOM is kept', () => {
   const dir = writeFiles(tempDir('bom'), { ...GOOD, 'b/Cargo.toml': `\ufeff${pkg('b')}`, 'Cargo.toml': `\ufeff${ROOT}` });
   assertWorks(dir);
