@@ -134,6 +134,13 @@ test('a lone CR (not part of CRLF) in a manifest: file:line:col, nothing written
   assertRejected(dir, /^error: b\/Cargo\.toml:2:1[12]: invalid TOML: /);
 });
 
+test('a lone CR where toml-eslint-parser lets one through (end of file, before a comment, before CRLF): file:line:col', () => {
+  for (const [text, at] of [[`${pkg('b')}# end\r`, '8:6'], [pkg('b').replace('[dependencies]\n', '[dependencies]\r# x\n'), '6:15'], [pkg('b').replace('[dependencies]\n', '[dependencies]\r\r\n'), '6:15']] as const) {
+    const dir = writeFiles(tempDir('lone-cr-more'), { ...GOOD, 'b/Cargo.toml': text });
+    assertRejected(dir, new RegExp(`^error: b/Cargo\\.toml:${at}: invalid TOML: carriage return must be followed by newline$`));
+  }
+});
+
 test('a lone CR inside a comment is rejected too (TOML forbids control characters in comments)', () => {
   const dir = writeFiles(tempDir('lone-cr-comment'), { ...GOOD, 'b/Cargo.toml': pkg('b').replace('[dependencies]\n', '[dependencies] # one\rtwo\n') });
   assertRejected(dir, /^error: b\/Cargo\.toml:6:\d+: invalid TOML: /);

@@ -129,12 +129,17 @@ export function hasCargo(): boolean {
 }
 
 /**
- * What cargo 1.95 accepts and the tool rejects (with a located error): a line break right before or after `=`
+ * Documents cargo 1.95 accepts and the tool rejects (with a located error): a line break right before or after `=`
  * inside an inline table. TOML 1.1 allows line breaks between an inline table's pairs, not inside one; cargo's
  * parser is more lenient there, toml-eslint-parser is not, and no tree with exact ranges can be had for it.
  */
-export const KNOWN_DIFFERENCES: readonly string[] = ['a = { b =\n 1 }', 'a = { b\n = 1 }', 'a = { b = { c =\r\n 1 } }'];
+export const KNOWN_DIFFERENCES: readonly string[] = ['a = { b =\n 1 }', 'a = { b\n = 1 }', 'a = { b = { c =\r\n 1 } }', 'a = { b = 1, c }', 'a = { c }'];
 
+/**
+ * The two kinds of what cargo 1.95 accepts and the tool rejects: a line break around `=` inside an inline table
+ * (see above), and a last key without `=` or value in an inline table (`{ b = 1, c }`), which cargo drops without
+ * a word (its value is `{ b = 1 }`): no TOML version allows it, and no value can be given for it.
+ */
 export function isKnownDifference(tool: { ok: boolean; message?: string }, cargo: CargoVerdict): boolean {
-  return !tool.ok && cargo.ok && /the key, equals sign, and value must be on the same line/.test(tool.message ?? '');
+  return !tool.ok && cargo.ok && /the key, equals sign, and value must be on the same line|expected equal \(=\) token/.test(tool.message ?? '');
 }

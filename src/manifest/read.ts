@@ -83,6 +83,14 @@ function syntaxTree(file: string, text: string): AST.TOMLProgram {
 
 /** Parses as cargo does (TOML 1.1, which cargo 1.95 accepts); a syntax error carries its line and column. */
 export function parseToml(file: string, text: string): AST.TOMLProgram {
+  // toml-eslint-parser lets a carriage return without a line feed through in a few places (at the end of the
+  // text, before a comment, before another CR); cargo never does.
+  const cr = text.search(/\r(?!\n)/);
+  if (cr >= 0) {
+    const before = text.slice(0, cr);
+    const line = before.split('\n').length;
+    throw new UserError('invalid TOML: carriage return must be followed by newline', { file, line, column: [...before.slice(before.lastIndexOf('\n') + 1)].length + 1 });
+  }
   let ast: AST.TOMLProgram;
   try {
     const short = shortenLongTokens(text);
