@@ -97,6 +97,27 @@ test('a key defined by dotted keys and then as a [dependencies.wasmtime] table: 
   assertRejected(dir, /^error: b\/Cargo\.toml:9:\d+: invalid TOML: /);
 });
 
+test('numbers cargo rejects (an integer outside 64 bits, a float that overflows): file:line:col, nothing written', () => {
+  for (const [value, what] of [['9223372036854775808', /integer `9223372036854775808` is out of range/], ['-9223372036854775809', /integer `-9223372036854775809` is out of range/], ['1e400', /floating-point number overflowed/]] as const) {
+    const dir = writeFiles(tempDir('out-of-range'), { ...GOOD, 'b/Cargo.toml': `${pkg('b')}\n[package.metadata]\nn = ${value}\n` });
+    const line = assertRejected(dir, /^error: b\/Cargo\.toml:10:5: invalid TOML: /);
+    assert.match(line, what);
+  }
+});
+
+test('more than 80 nested arrays (cargo\'s recursion limit): file:line:col of the 81st', () => {
+  const dir = writeFiles(tempDir('too-deep'), { ...GOOD, 'b/Cargo.toml': `${pkg('b')}\n[package.metadata]\nn = ${'['.repeat(81)}${']'.repeat(81)}\n` });
+  assertRejected(dir, /^error: b\/Cargo\.toml:10:85: invalid TOML: more than 80 nested/);
+});
+
+test('a 200,000-character string in the root and a member that is edited: no stack overflow, it works', () => {
+  const long = 'x'.repeat(200_000);
+  const dir = writeFiles(tempDir('long-string'), { ...GOOD, 'Cargo.toml': `${ROOT}\n[workspace.metadata]\nblob = "${long}\\n"\n`, 'b/Cargo.toml': `${pkg('b')}\n[package.metadata]\nblob = '''\n${long}'''\n` });
+  assertWorks(dir);
+  assert.ok(fs.readFileSync(path.join(dir, 'Cargo.toml'), 'utf8').includes(`blob = "${long}\\n"`));
+  assert.ok(fs.readFileSync(path.join(dir, 'b/Cargo.toml'), 'utf8').includes(`blob = '''\n${long}'''`));
+});
+
 test('a BOM is not bad input: it works, and the BOM is kept', () => {
   const dir = writeFiles(tempDir('bom'), { ...GOOD, 'b/Cargo.toml': `\ufeff${pkg('b')}`, 'Cargo.toml': `\ufeff${ROOT}` });
   assertWorks(dir);
@@ -111,6 +132,13 @@ test('a lone CR (not part of CRLF) in a manifest: file:line:col, nothing written
   const dir = writeFiles(tempDir('lone-cr'), { ...GOOD, 'b/Cargo.toml': pkg('b').replace('name = "b"\n', 'name = "b"\rdescription = "x"\n') });
   // Cargo rejects a bare CR at 2:12 ("carriage return must be followed by newline"), the CR being at 2:11.
   assertRejected(dir, /^error: b\/Cargo\.toml:2:1[12]: invalid TOML: /);
+});
+
+test('a lone CR where toml-eslint-parser lets one through (end of file, before a comment, before CRLF): file:line:col', () => {
+  for (const [text, at] of [[`${pkg('b')}# end\r`, '8:6'], [pkg('b').replace('[dependencies]\n', '[dependencies]\r# x\n'), '6:15'], [pkg('b').replace('[dependencies]\n', '[dependencies]\r\r\n'), '6:15']] as const) {
+    const dir = writeFiles(tempDir('lone-cr-more'), { ...GOOD, 'b/Cargo.toml': text });
+    assertRejected(dir, new RegExp(`^error: b/Cargo\\.toml:${at}: invalid TOML: carriage return must be followed by newline$`));
+  }
 });
 
 test('a lone CR inside a comment is rejected too (TOML forbids control characters in comments)', () => {

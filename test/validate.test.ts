@@ -33,7 +33,7 @@ test('TOML 1.0 in, TOML 1.1 out is refused; TOML 1.1 in may stay 1.1', () => {
 });
 
 test('values the two parsers give in other shapes (dates, integers beyond 2^53) are compared by the full parser', () => {
-  const text = `${INPUT}\n[package.metadata]\nreleased = 1979-05-27T07:32:00Z\nday = 1979-05-27\nbig = 12345678901234567890\n`;
+  const text = `${INPUT}\n[package.metadata]\nreleased = 1979-05-27T07:32:00Z\nday = 1979-05-27\nbig = 1234567890123456789\n`;
   validateRendered(manifest(text), [], text);
   assert.throws(() => validateRendered(manifest(text), [], text.replace('1979-05-27T07:32:00Z', '1979-05-28T07:32:00Z')), /does not have the planned value/);
 });

@@ -11,7 +11,8 @@ import type { TomlTable } from './read.js';
  * TOML 1.0 (so also 1.1). Anything outside the subset, and every error, gives `undefined`, and the caller parses
  * with toml-eslint-parser, which then gives the value or the error with its position. Outside the subset:
  * multi-line strings; escapes other than TOML 1.0's; numbers other than plain unsigned decimal integers; dates
- * and times; inline tables with TOML 1.1's newlines or trailing comma; a key named `__proto__`; a header over a
+ * and times; inline tables with TOML 1.1's newlines or trailing comma; a key named `__proto__`; more than 80 nested
+ * arrays and inline tables, or a key of more than 80 parts (cargo's limits); a header over a
  * table defined with dotted keys; dotted keys reaching into a table not defined by dotted keys in the same table.
  * Those are rare in manifests, and TOML's rules for them are where parsers disagree.
  */
@@ -76,6 +77,8 @@ function isControl(c: number): boolean {
 
 class QuickReader {
   private pos = 0;
+  /** Arrays and inline tables open around the value being read. */
+  private depth = 0;
   private readonly made = new Map<TomlTable, Made>();
   /** Arrays made by `[[header]]`, the only arrays a header may add to or reach into. */
   private readonly tableArrays = new Set<TomlTable[]>();
@@ -240,6 +243,8 @@ class QuickReader {
       }
       if (k === '__proto__') throw OUTSIDE;
       keys.push(k);
+      // A key of more than 80 parts is past cargo's recursion limit: an error for the full parser to place.
+      if (keys.length > 80) throw OUTSIDE;
       this.skipSpaces();
       if (this.code() !== DOT) return keys;
       this.pos++;
@@ -278,6 +283,8 @@ class QuickReader {
 
   private array(): unknown[] {
     this.pos++;
+    // cargo reads at most 80 nested arrays and inline tables; deeper is an error the full parser places.
+    if (++this.depth > 80) throw OUTSIDE;
     const out: unknown[] = [];
     for (;;) {
       this.skipBlank();
@@ -290,11 +297,13 @@ class QuickReader {
       else throw OUTSIDE;
     }
     this.pos++;
+    this.depth--;
     return out;
   }
 
   private inlineTable(): TomlTable {
     this.pos++;
+    if (++this.depth > 80) throw OUTSIDE;
     const table: TomlTable = {};
     this.made.set(table, Made.Inline);
     const outer = this.dottedInline;
@@ -317,6 +326,7 @@ class QuickReader {
       }
     }
     this.dottedInline = outer;
+    this.depth--;
     return table;
   }
 

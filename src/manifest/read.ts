@@ -3,6 +3,7 @@ import { parseTOML, getStaticTOMLValue, type AST } from 'toml-eslint-parser';
 import TOML from '@ltd/j-toml';
 import { UserError } from '../errors.js';
 import { quickValue } from './quick-value.js';
+import { forEachNode, restoreLongTokens, shortenLongTokens } from './long-tokens.js';
 
 export type Eol = '\n' | '\r\n';
 
@@ -82,8 +83,19 @@ function syntaxTree(file: string, text: string): AST.TOMLProgram {
 
 /** Parses as cargo does (TOML 1.1, which cargo 1.95 accepts); a syntax error carries its line and column. */
 export function parseToml(file: string, text: string): AST.TOMLProgram {
+  // toml-eslint-parser lets a carriage return without a line feed through in a few places (at the end of the
+  // text, before a comment, before another CR); cargo never does.
+  const cr = text.search(/\r(?!\n)/);
+  if (cr >= 0) {
+    const before = text.slice(0, cr);
+    const line = before.split('\n').length;
+    throw new UserError('invalid TOML: carriage return must be followed by newline', { file, line, column: [...before.slice(before.lastIndexOf('\n') + 1)].length + 1 });
+  }
+  let ast: AST.TOMLProgram;
   try {
-    return parseTOML(text, { tomlVersion: '1.1', filePath: file });
+    const short = shortenLongTokens(text);
+    ast = parseTOML(short?.text ?? text, { tomlVersion: '1.1', filePath: file });
+    if (short) restoreLongTokens(ast, text, short);
   } catch (e) {
     const err = e as { message?: string; lineNumber?: number; column?: number; index?: number };
     if (typeof err.lineNumber === 'number') {
@@ -97,6 +109,50 @@ export function parseToml(file: string, text: string): AST.TOMLProgram {
       });
     }
     throw new UserError(`invalid TOML: ${String(err.message ?? e)}`, { file });
+  }
+  checkLimits(file, ast);
+  return ast;
+}
+
+/** The largest nesting of arrays and inline tables cargo reads, and the most parts a key may have. */
+export const MAX_DEPTH = 80;
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * What cargo's TOML parser rejects in a document toml-eslint-parser accepts: integers outside 64 bits (signed),
+ * float literals that overflow (only `inf` may be infinite), more than 80 nested arrays and inline tables, and
+ * keys of more than 80 parts. The first such node in the text is reported.
+ */
+function checkLimits(file: string, ast: AST.TOMLProgram): void {
+  let first: { at: AST.TOMLNode; message: string } | undefined;
+  const report = (at: AST.TOMLNode, message: string): void => {
+    if (first === undefined || at.range[0] < first.at.range[0]) first = { at, message };
+  };
+  forEachNode(ast, (node, depth) => {
+    switch (node.type) {
+      case 'TOMLValue':
+        if (node.kind === 'integer' && (node.bigint < I64_MIN || node.bigint > I64_MAX)) {
+          report(node, `integer \`${node.number}\` is out of range (cargo reads 64-bit signed integers)`);
+        } else if (node.kind === 'float' && !Number.isFinite(node.value) && !Number.isNaN(node.value) && !/^[-+]?inf$/.test(String(node.number))) {
+          report(node, 'floating-point number overflowed');
+        }
+        break;
+      case 'TOMLArray':
+      case 'TOMLInlineTable':
+        if (depth >= MAX_DEPTH) report(node, `more than ${MAX_DEPTH} nested arrays and inline tables (cargo's recursion limit)`);
+        break;
+      case 'TOMLTable':
+      case 'TOMLKeyValue':
+        if (node.key.keys.length > MAX_DEPTH) report(node.key, `a key of more than ${MAX_DEPTH} parts (cargo's recursion limit)`);
+        break;
+      default:
+        break;
+    }
+  });
+  if (first !== undefined) {
+    throw new UserError(`invalid TOML: ${first.message}`, { file, line: first.at.loc.start.line, column: first.at.loc.start.column + 1 });
   }
 }
 

@@ -110,8 +110,12 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
   // A package that is itself a family crate (a fork or a vendored copy of wasmtime) is never rewritten inside.
   const copies = manifests.filter((m) => isFamily(packageName(m) ?? ''));
   // Entries inside a hakari section mirror the lock, they are not requests: cargo-hakari rewrites them.
-  const entries = manifests
-    .filter((m) => !copies.includes(m) && (m === root.manifest || mayUseFamily(m, wsDeps, isFamily)))
+  const using = manifests.filter((m) => !copies.includes(m) && (m === root.manifest || mayUseFamily(m, wsDeps, isFamily)));
+  // The root's entries come from its syntax tree, which on a large root is most of a run: it is built only when
+  // the root or a member may name the family (otherwise nothing is planned, and no entry of the root is read).
+  const rootNeeded = using.some((m) => m !== root.manifest) || mayUseFamily(root.manifest, wsDeps, isFamily) || namesFamily(wsDeps, isFamily);
+  const entries = using
+    .filter((m) => m !== root.manifest || rootNeeded)
     .flatMap((m) => dependencyEntries(m))
     .filter((e) => !inHakariSection(e));
   const wsByKey = new Map<string, DependencyEntry>();
@@ -135,6 +139,15 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
   }
   const memberEntries = entries.filter((e) => e.table.scope === 'package');
   return { manifests, members, memberEntries, wsByKey, packageOf, family, findings };
+}
+
+/** Whether a dependency table names a family crate, by key or by `package`. */
+function namesFamily(table: TomlTable, isFamily: (name: string) => boolean): boolean {
+  return Object.entries(table).some(([key, spec]) => {
+    if (isFamily(key)) return true;
+    const pkg = typeof spec === 'object' && spec !== null ? (spec as TomlTable)['package'] : undefined;
+    return typeof pkg === 'string' && isFamily(pkg);
+  });
 }
 
 /** Registry entries on the family with their parsed requirements. */
