@@ -94,7 +94,8 @@ function reportRepair(r: Repair, o: Pick<GuardedWriteOptions, 'cwd' | 'report'>)
     o.report('note', `${where}: a --write interrupted earlier (pid ${r.pid}) had replaced every file; its cleanup was finished`);
   } else {
     const n = r.restored.length;
-    o.report('note', `${where}: a --write interrupted earlier (pid ${r.pid}) was rolled back: ${n} ${n === 1 ? 'file' : 'files'} restored${n > 0 ? ` (${r.restored.map((f) => displayPath(f, o.cwd)).join(', ')})` : ''}`);
+    const names = r.restored.slice(0, 10).map((f) => displayPath(f, o.cwd)).join(', ') + (n > 10 ? ` and ${n - 10} more` : '');
+    o.report('note', `${where}: a --write interrupted earlier (pid ${r.pid}) was rolled back: ${n} ${n === 1 ? 'file' : 'files'} restored${n > 0 ? ` (${names})` : ''}`);
   }
   for (const f of r.editedSince) o.report('warning', `${displayPath(f, o.cwd)}: edited since the interrupted run; left as it is`);
 }

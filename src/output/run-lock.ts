@@ -1,7 +1,7 @@
 /**
  * One `--write` at a time per workspace root: `<root>/.wasmtime-align.lock`, created exclusively (`wx`) and
  * holding the writer's pid. A second run waits for it (2 s by default, `WASMTIME_ALIGN_LOCK_WAIT_MS`), then stops
- * with `error: <root>: another wasmtime-align run (pid N) is writing this workspace`. A lock whose process is
+ * with `error: <root>/.wasmtime-align.lock: another wasmtime-align run (pid N) is writing this workspace`. A lock whose process is
  * gone (SIGKILL, a power loss) is taken over, with a note; the journal beside it is then repaired.
  *
  * Several roots are locked in sorted order, so two runs over overlapping roots cannot wait for each other.
@@ -135,7 +135,7 @@ function* lockSteps(dirs: readonly string[], waitMs: number, stop: () => boolean
         }
         if (stop()) throw new LockWaitStopped();
         if (Date.now() >= deadline) {
-          throw new UserError(`another wasmtime-align run${a.pid > 0 ? ` (pid ${a.pid})` : ''} is writing this workspace; nothing was written, try again when it has finished`, { file: dir });
+          throw new UserError(`another wasmtime-align run${a.pid > 0 ? ` (pid ${a.pid})` : ''} is writing this workspace; nothing was written, try again when it has finished`, { file: path.join(dir, LOCK_NAME) });
         }
         waited = true;
         yield Math.min(50, Math.max(1, deadline - Date.now()));
