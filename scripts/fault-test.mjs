@@ -45,7 +45,7 @@ for (const [i, at] of both.entries()) {
   record('append + signal', `append at ${at}, ${signal} at ${both[both.length - 1 - i]}`, await faultRun(ws, { appendTo, appendAtMs: at, signal, signalAtMs: both[both.length - 1 - i] }));
 }
 for (const at of spread(Math.ceil(timings / 4), 0.5, 1.0)) record('append to a member left alone + SIGTERM', `at ${at}`, await faultRun(ws, { appendTo: ws.unchanged[1], appendAtMs: at, signal: 'SIGTERM', signalAtMs: at }));
-for (const at of spread(Math.ceil(timings / 2), 0.4, 1.05)) record('SIGKILL, then --write', `SIGKILL at ${at} ms`, await killThenRepair(ws, at), 2);
+for (const at of spread(Math.ceil(timings / 2), 0.35, 1.0)) record('SIGKILL, then --write', `SIGKILL at ${at} ms`, await killThenRepair(ws, at), 2);
 for (let i = 0; i < Math.ceil(timings / 5); i++) record('two runs at once', `pair ${i}`, await twoRunsAtOnce(ws, i % 2 === 0 ? undefined : 0), 2);
 
 fs.rmSync(parent, { recursive: true, force: true });

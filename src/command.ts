@@ -52,7 +52,8 @@ Options:
   -h, --help                    Print help
   -V, --version                 Print version
 
-Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written).
+Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written),
+130 / 143 / 129 --write stopped by SIGINT / SIGTERM / SIGHUP (nothing written, or all of it).
 `;
 
 interface Io {
@@ -160,7 +161,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
     } catch (e) {
       if (e instanceof Interrupted) {
-        io.stderr.write(`error: interrupted by ${e.signal}; nothing was written\n`);
+        failure(new UserError(`interrupted by ${e.signal}; nothing was written`), io, mode, o.json === true);
         return signalStatus(e.signal);
       }
       return failure(e, io, mode, o.json === true);

@@ -56,9 +56,7 @@ export async function prepareWorkspace(parent: string, members: number): Promise
   const probe = path.join(parent, 'probe');
   fs.cpSync(dir, probe, { recursive: true });
   const before = manifests(dir);
-  const t0 = Date.now();
   const r = await runCli(['--write'], probe, {});
-  const writeMs = Date.now() - t0;
   if (r.status !== 0) throw new Error(`the undisturbed --write failed: ${r.stderr}`);
   const after = manifests(probe);
   fs.rmSync(probe, { recursive: true, force: true });
@@ -68,6 +66,14 @@ export async function prepareWorkspace(parent: string, members: number): Promise
     const now = after.get(f)!;
     if (now.equals(old)) unchanged.push(f);
     else changes.set(f, { old, new: now });
+  }
+  // The first run reads a cold cache: time two more on the workspace itself (put back after each), keep the faster.
+  let writeMs = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t0 = Date.now();
+    await runCli(['--write'], dir, {});
+    writeMs = Math.min(writeMs, Date.now() - t0);
+    for (const [rel, c] of changes) fs.writeFileSync(path.join(dir, rel), c.old);
   }
   return { dir, changes, unchanged, writeMs };
 }
