@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as semver from './semver.js';
-import { formatUserError, UserError } from './errors.js';
+import { displayPath, formatUserError, UserError } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
@@ -15,7 +15,9 @@ import { DEFAULT_INDEX_URL, defaultCacheDir, readCache, refreshIndex, type Refre
 import { lockstepDependencies } from './family/lockstep.js';
 import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
-import { writeAll } from './output/write.js';
+import { guardedWrite, interruptedRoots } from './output/guarded-write.js';
+import { JOURNAL_NAME } from './output/journal.js';
+import { Interrupted, signalStatus, watchSignals, type SignalWatch } from './output/signals.js';
 
 const USAGE = `Usage: wasmtime-align [options] [paths...]
        wasmtime-align doctor [--json] [paths...]
@@ -53,7 +55,8 @@ Options:
   -h, --help                    Print help
   -V, --version                 Print version
 
-Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written).
+Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written),
+130 / 143 / 129 --write stopped by SIGINT / SIGTERM / SIGHUP (nothing written, or all of it).
 `;
 
 interface Io {
@@ -127,37 +130,70 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const paths = args.positionals.length > 0 ? args.positionals : ['.'];
 
   if (o.refresh) await refresh(o['index-url'], cacheDir, io, style);
-  let plan: Plan;
+  // Installed for --write only once planning is done: a signal before that finds nothing touched and ends the run.
+  let signals: SignalWatch | undefined;
   try {
-    const current = currentReleaseData({ cacheDir, ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) });
-    for (const p of current.problems) io.stderr.write(`${style.yellow('warning')}: release data cache: ${p}\n`);
-    plan = planPaths(paths, {
-      ...(o.to !== undefined ? { to: o.to } : {}),
-      // Flags not given leave the choice to each root's [workspace.metadata.wasmtime-align] settings.
-      ...given({
-        exact: o.exact,
-        lift: o['no-lift'] === true ? false : undefined,
-        allKeys: o['all-keys'],
-        dropUnknownFeatures: o['drop-unknown-features'],
-        applyCrateMigrations: o['apply-crate-migrations'],
-        bumpRustVersion: o['bump-rust-version'],
-        allowUnknownVersion: o['allow-unknown-version'],
-        allowYanked: o['allow-yanked'],
-      }),
-      ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
-      keepGoing: o['keep-going'] === true,
-      data: current.data,
-    });
-    if (mode === 'write') writeAll(plan.files);
-  } catch (e) {
-    return failure(e, io, mode, o.json === true);
+    let plan: Plan;
+    try {
+      const current = currentReleaseData({ cacheDir, ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) });
+      for (const p of current.problems) io.stderr.write(`${style.yellow('warning')}: release data cache: ${p}\n`);
+      const request = {
+        ...(o.to !== undefined ? { to: o.to } : {}),
+        // Flags not given leave the choice to each root's [workspace.metadata.wasmtime-align] settings.
+        ...given({
+          exact: o.exact,
+          lift: o['no-lift'] === true ? false : undefined,
+          allKeys: o['all-keys'],
+          dropUnknownFeatures: o['drop-unknown-features'],
+          applyCrateMigrations: o['apply-crate-migrations'],
+          bumpRustVersion: o['bump-rust-version'],
+          allowUnknownVersion: o['allow-unknown-version'],
+          allowYanked: o['allow-yanked'],
+        }),
+        ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
+        keepGoing: o['keep-going'] === true,
+        data: current.data,
+      };
+      plan = planPaths(paths, request);
+      if (mode === 'write') {
+        signals = watchSignals();
+        plan = await guardedWrite(plan, {
+          env: io.env,
+          cwd: io.cwd,
+          replan: () => planPaths(paths, request),
+          interrupted: signals.received,
+          report: (level, message) => io.stderr.write(`${level === 'note' ? style.cyan('note') : style.yellow('warning')}: ${message}\n`),
+        });
+      }
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        failure(new UserError(`interrupted by ${e.signal}; nothing was written`), io, mode, o.json === true);
+        return signalStatus(e.signal);
+      }
+      return failure(e, io, mode, o.json === true);
+    }
+    const status = await output(plan, mode, { json: o.json === true, updateLock: o['update-lock'] === true }, io, style);
+    const s = signals?.received();
+    if (s === undefined) return status;
+    io.stderr.write(`${style.cyan('note')}: ${s} arrived after every file was written; the run finished first\n`);
+    return signalStatus(s);
+  } finally {
+    signals?.dispose();
   }
+}
 
+/** The diff, JSON, summary and follow-ups of a plan (written already when `mode` is write); the exit status. */
+async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; readonly updateLock: boolean }, io: Io, style: Style): Promise<number> {
   const base = diffBase(plan.files, io.cwd);
   const diff = unifiedDiff(plan.files, base);
   if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd, base), null, 2)}\n`);
   else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
   io.stderr.write(summary(plan, mode, io.cwd, style));
+  if (mode !== 'write') {
+    for (const d of interruptedRoots(plan)) {
+      io.stderr.write(`${style.yellow('warning')}: ${displayPath(path.join(d, JOURNAL_NAME), io.cwd)}: a --write here was interrupted and may have left some files written; the next --write repairs it first\n`);
+    }
+  }
   for (const e of plan.errors) io.stderr.write(`${formatUserError(e, io.cwd)}\n`);
   if (plan.errors.length > 0) {
     io.stderr.write(`${plan.errors.length} ${plan.errors.length === 1 ? 'root was' : 'roots were'} left out because of errors${mode === 'write' ? '; the others were written (--keep-going)' : ''}\n`);
@@ -174,7 +210,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     // Hakari sections mirror the lock: they are regenerated after it is refreshed, never edited here.
     const hakari = hakariFollowUps(plan, io.cwd);
     const regenerate = hakari.length === 0 ? '' : `${style.cyan('note')}: ${updates.length > 0 ? 'then ' : ''}regenerate the hakari ${hakari.length === 1 ? 'section' : 'sections'} with:\n${hakari.map((c) => `  ${c}\n`).join('')}`;
-    if (updates.length > 0 && o['update-lock']) {
+    if (updates.length > 0 && o.updateLock) {
       const status = runLockUpdates(updates, io.cwd, (t) => io.stderr.write(t));
       io.stderr.write(regenerate);
       return status;

@@ -11,7 +11,7 @@ import { planPaths, type Plan, type PlanRequest } from './pipeline.js';
 import { currentReleaseData } from './family/current-data.js';
 import { buildReport, type Mode, type Report } from './output/report.js';
 import { diffBase, unifiedDiff } from './output/diff.js';
-import { writeAll } from './output/write.js';
+import { guardedWriteSync } from './output/guarded-write.js';
 
 /** What `plan()` takes: the command line's planning options (see PlanRequest), plus the directory paths are shown relative to. */
 export interface Options extends PlanRequest {
@@ -35,9 +35,12 @@ export function plan(paths: string | readonly string[], options: Options = {}): 
   return { report: buildReport(p, 'dry-run' satisfies Mode, unifiedDiff(p.files, base), cwd, base), plan: p };
 }
 
-/** Writes a plan: every changed manifest or none (a file changed on disk since planning aborts it). */
+/**
+ * Writes a plan: every changed manifest or none (a file changed on disk since planning aborts it). Takes the
+ * roots' locks and writes the journal as `--write` does; signals are left to the caller.
+ */
 export function apply(result: PlanResult): void {
-  writeAll(result.plan.files);
+  guardedWriteSync(result.plan);
 }
 
 export { UserError, formatUserError } from './errors.js';

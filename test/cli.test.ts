@@ -558,8 +558,10 @@ test('write safety (programmatic): a rename that fails midway restores every fil
   const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
   const realRename = cjsFs.renameSync;
   let calls = 0;
+  const renamed: string[] = [];
   cjsFs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
     calls++;
+    renamed.push(path.relative(dir, String(to)));
     if (calls === 3) throw Object.assign(new Error(`EXDEV: cross-device link not permitted, rename '${String(from)}' -> '${String(to)}'`), { code: 'EXDEV' });
     realRename(from, to);
   }) as typeof fs.renameSync;
@@ -573,7 +575,9 @@ test('write safety (programmatic): a rename that fails midway restores every fil
     cjsFs.renameSync = realRename;
     syncBuiltinESMExports();
   }
-  assert.equal(calls, 3);
+  // Three renames into place, the third failing, then the two files already replaced restored, also by rename.
+  assert.equal(calls, 5);
+  assert.deepEqual(renamed, ['Cargo.toml', 'a/Cargo.toml', 'b/Cargo.toml', 'a/Cargo.toml', 'Cargo.toml']);
   assertUnchanged(dir, before);
   assert.deepEqual(strayTemps(dir), []);
 });
