@@ -106,7 +106,9 @@ function familyScope(root: Root, data: ReleaseData): FamilyScope {
   const manifests = root.kind === 'workspace' ? uniqueManifests([root.manifest, ...root.members]) : [root.manifest];
   const members = root.kind === 'workspace' ? root.members : [root.manifest];
   const wsDeps = workspaceDependencies(root.manifest);
-  const isFamily = (name: string): boolean => data.family(name) !== undefined;
+  // A Set lookup: this runs for every dependency key of every member of a monorepo.
+  const names = new Set(data.familyNames());
+  const isFamily = (name: string): boolean => names.has(name);
   // A package that is itself a family crate (a fork or a vendored copy of wasmtime) is never rewritten inside.
   const copies = manifests.filter((m) => isFamily(packageName(m) ?? ''));
   // Entries inside a hakari section mirror the lock, they are not requests: cargo-hakari rewrites them.
