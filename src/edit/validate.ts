@@ -40,6 +40,18 @@ function fullCheck(manifest: Manifest, newText: string, expected: TomlTable, whe
 
 /** The original value with the planned entries replaced or added, and nothing else. */
 export function plannedValue(manifest: Manifest, changes: readonly Change[]): TomlTable {
+  // The meaning check and the validation of the rendered text both ask, with the same changes in the same order.
+  const known = planned.get(manifest);
+  if (known && known.changes.length === changes.length && known.changes.every((c, i) => c === changes[i])) return known.value;
+  const value = computePlannedValue(manifest, changes);
+  planned.set(manifest, { changes, value });
+  return value;
+}
+
+/** Planned values are shared and only read. */
+const planned = new WeakMap<Manifest, { readonly changes: readonly Change[]; readonly value: TomlTable }>();
+
+function computePlannedValue(manifest: Manifest, changes: readonly Change[]): TomlTable {
   const expected = structuredClone(manifest.value);
   for (const c of changes) {
     switch (c.kind) {

@@ -1,7 +1,7 @@
 import { relativePath } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
-import type { Change, ChangeReason, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
+import type { Change, ChangeReason, CrateChange, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
 
 /**
  * The version of the JSON documents the command prints (`--json`, `doctor --json`, `notes --json`), documented in
@@ -47,18 +47,8 @@ export interface RootReport {
   readonly crates: readonly CrateReport[];
 }
 
-/** What the plan does to one family crate of a root. */
-export interface CrateReport {
-  readonly name: string;
-  /** The requirements its changing entries had, as written, unique, lowest first. */
-  readonly from: readonly string[];
-  /** The requirement written for it. */
-  readonly to: string;
-  /** The crate a crate migration replaces it with (then `to` is that crate's requirement). */
-  readonly becomes?: string;
-  /** Member manifests that change because of it. */
-  readonly members: readonly string[];
-}
+/** What the plan does to one family crate of a root, with the members as paths. */
+export type CrateReport = Omit<CrateChange, 'members'> & { readonly members: readonly string[] };
 
 /** A hakari section: its BEGIN line to its END line (or the file's last line when `closed` is false). */
 export interface GeneratedReport {
