@@ -1,5 +1,5 @@
 /**
- * The jscodeshift transform (dist/transforms/wasmtime-align.js) under jscodeshift's own CLI, as the README shows
+ * The jscodeshift transform (dist/transforms/wasmtime-align.js) under jscodeshift's own CLI, as docs/jscodeshift.md shows
  * it: every fixture whose run succeeds is copied, rewritten by jscodeshift (in-band, and with forked workers),
  * and must equal the fixture's output/ byte for byte, with exit status 0.
  *
@@ -50,7 +50,7 @@ fs.writeFileSync(
   `const os = require('node:os');\nconst n = Number(process.env.FAKE_CPUS);\nconst real = os.cpus();\nos.cpus = () => Array.from({ length: n }, (_, i) => real[i % real.length]);\n`,
 );
 
-/** The options every run here uses: the README's command line, without the mode and the target. */
+/** The options every run here uses: docs/jscodeshift.md's command line, without the mode and the target. */
 const BASE = ['--no-babel', '--extensions=toml', '--ignore-pattern=target/', '--fail-on-error'];
 
 interface Run {
