@@ -260,7 +260,7 @@ function writeErrorReport(error: Parameters<typeof findingReport>[0], io: Io, mo
 /** A command line that cannot run: clap's text on stderr, and with --json the error report on stdout too; exit 2. */
 function usageFailure(e: UsageError, argv: readonly string[], io: Io): number {
   io.stderr.write(usageErrorText(e));
-  if (wantsJson(argv)) writeErrorReport({ level: 'error', message: e.opts.tip !== undefined ? `${e.message}; tip: ${e.opts.tip}` : e.message }, io, modeOf(argv));
+  if (wantsJson(argv, e.command)) writeErrorReport({ level: 'error', message: e.opts.tip !== undefined ? `${e.message}; tip: ${e.opts.tip}` : e.message }, io, modeOf(argv));
   return 2;
 }
 

@@ -244,10 +244,10 @@ function isVersionSpec(v: string): boolean {
   return v === 'latest' || /^\d+(\.\d+)?$/.test(v) || semver.valid(v) === v;
 }
 
-/** Whether `--json` was asked for (also on a command line that does not parse): usage errors then print JSON too. */
-export function wantsJson(argv: readonly string[]): boolean {
+/** Whether `--json` was asked of a command that has it (also on a command line that does not parse). */
+export function wantsJson(argv: readonly string[], command: Command): boolean {
   const end = argv.indexOf('--');
-  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+  return (COMMANDS[command] as readonly OptionName[]).includes('json') && (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 /** The mode a command line asks for (for the JSON of an error), also when it does not parse. */
