@@ -1,7 +1,7 @@
 /** The command line: dispatch, exit codes, stdout and stderr. Options and help live in src/cli/; no planning logic here. */
 import * as path from 'node:path';
 import { displayPath, formatUserError, UserError } from './errors.js';
-import { modeOf, parseArgs, UsageError, wantsJson, type Args, type Command, type Values } from './cli/args.js';
+import { modeOf, parseArgs, UsageError, wantsJson, yankedWithoutTo, type Args, type Command, type Values } from './cli/args.js';
 import { helpText, usageErrorText, versionText } from './cli/usage.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
@@ -79,7 +79,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         data: current.data,
       };
       plan = planPaths(paths, request);
-      const yanked = yankedWithoutTo(plan, o, 'run');
+      const yanked = yankedWithoutTo(o, 'run', toSetting(plan));
       if (yanked) return usageFailure(yanked, argv, io);
       if (mode === 'write') {
         signals = watchSignals();
@@ -172,7 +172,7 @@ async function runNotes(paths: readonly string[], o: Values, argv: readonly stri
       ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
       data: current.data,
     });
-    const yanked = yankedWithoutTo(plan, o, 'notes');
+    const yanked = yankedWithoutTo(o, 'notes', toSetting(plan));
     if (yanked) return usageFailure(yanked, argv, io);
     const roots = notesOf(plan, o.all === true);
     io.stdout.write(o.json ? `${JSON.stringify(notesJson(roots, o.all === true, io.cwd), null, 2)}\n` : formatNotes(roots, o.all === true, io.cwd));
@@ -264,13 +264,9 @@ function usageFailure(e: UsageError, argv: readonly string[], io: Io): number {
   return 2;
 }
 
-/**
- * `--allow-yanked` names a yanked `--to` release. Without `--to` on the command line it can still apply to a root
- * whose `to` setting names one; when no planned root has such a setting, it applies to nothing and is refused.
- */
-function yankedWithoutTo(plan: Plan, o: Values, command: Command): UsageError | undefined {
-  if (!o['allow-yanked'] || o.to !== undefined || plan.roots.some((r) => r.target?.origin === 'setting')) return undefined;
-  return new UsageError("the argument '--allow-yanked' requires '--to <version>'", command, { tip: "name the yanked release with --to, or with a root's `to` setting" });
+/** Whether a planned root took its target from its `to` setting. */
+function toSetting(plan: Plan): boolean {
+  return plan.roots.some((r) => r.target?.origin === 'setting');
 }
 
 /** The release data a command reads: the embedded data and what the cache holds from `--index-url`'s index. */

@@ -115,16 +115,15 @@ export function optionLabel(name: OptionName): string {
 export function parseArgs(argv: readonly string[]): Args {
   const { command, at } = commandOf(argv);
   const allowed: readonly OptionName[] = COMMANDS[command];
-  const values: Values = {};
+  const values: Record<string, string | string[] | true> = {};
   const positionals: string[] = [];
   const unexpected = (arg: string, name?: string): UsageError => new UsageError(`unexpected argument '${arg}' found`, command, { ...tipFor(arg, name, command), usage: true });
+  // A flag given twice is given; a value option given twice is refused (node:util's parseArgs keeps the last).
   const set = (name: OptionName, value: string | true): void => {
-    if (value === true) return void ((values as Record<string, unknown>)[name] = true);
-    const spec: OptionSpec = OPTIONS[name];
-    const old = (values as Record<string, unknown>)[name];
-    if (spec.multiple) (values as Record<string, unknown>)[name] = [...((old as string[] | undefined) ?? []), value];
-    else if (old !== undefined) throw new UsageError(`the argument '${optionLabel(name)}' cannot be used multiple times`, command, { usage: true });
-    else (values as Record<string, unknown>)[name] = value;
+    const old = values[name];
+    if (value === true || old === undefined) values[name] = (OPTIONS[name] as OptionSpec).multiple ? [value as string] : value;
+    else if (Array.isArray(old)) old.push(value);
+    else throw new UsageError(`the argument '${optionLabel(name)}' cannot be used multiple times`, command, { usage: true });
   };
   const known = (name: string): name is OptionName => Object.hasOwn(OPTIONS, name) && allowed.includes(name as OptionName);
   for (let i = 0; i < argv.length; i++) {
@@ -172,7 +171,7 @@ export function parseArgs(argv: readonly string[]): Args {
     }
     positionals.push(arg);
   }
-  const args = { command, values, positionals };
+  const args = { command, values: values as Values, positionals };
   if (values.help !== true && values.version !== true) check(args);
   return args;
 }
@@ -242,6 +241,15 @@ function check({ command, values: o, positionals }: Args): void {
 /** `26.0.1`, `27.0.0-dev`, a line `26` / `26.0`, or `latest`; whether the release exists is the data's call. */
 function isVersionSpec(v: string): boolean {
   return v === 'latest' || /^\d+(\.\d+)?$/.test(v) || semver.valid(v) === v;
+}
+
+/**
+ * `--allow-yanked` names a yanked `--to` release. Without `--to` on the command line it can still apply to a root
+ * whose `to` setting names one (known once the roots are read); when none has such a setting it is refused.
+ */
+export function yankedWithoutTo(o: Values, command: Command, toSetting: boolean): UsageError | undefined {
+  if (!o['allow-yanked'] || o.to !== undefined || toSetting) return undefined;
+  return new UsageError(`the argument '--allow-yanked' requires '${optionLabel('to')}'`, command, { tip: "name the yanked release with --to, or with a root's `to` setting" });
 }
 
 /** Whether `--json` was asked of a command that has it (also on a command line that does not parse). */

@@ -39,7 +39,8 @@ export interface RefreshResult {
   readonly failed: readonly RefreshFailure[];
   /**
    * Why the index could not be reached, when a request failed at the connection (no DNS, no route, refused,
-   * reset, timed out): the refresh stopped there, and every crate not fetched by then failed with this reason.
+   * reset), or timed out before any request was answered: the refresh stopped there, and every crate not fetched
+   * by then failed with this reason.
    */
   readonly unreachable?: string;
 }
@@ -125,6 +126,7 @@ export async function refreshIndex(opts: RefreshOptions): Promise<RefreshResult>
   // one connection timeout after another. Requests in flight are abandoned; the rest are never made.
   const stop = new AbortController();
   let unreachable: string | undefined;
+  let answered = false;
 
   const outcomes = new Map<string, Outcome>();
   let next = 0;
@@ -147,10 +149,13 @@ export async function refreshIndex(opts: RefreshOptions): Promise<RefreshResult>
     const signal = AbortSignal.any([request, deadline.signal, stop.signal]);
     try {
       // Raced against the signal too, so an injected fetch that ignores it cannot hang the run.
-      return await raceAbort(fetchOne(crate, loc.base, file, doFetch, signal), signal);
+      const outcome = await raceAbort(fetchOne(crate, loc.base, file, doFetch, signal), signal);
+      answered = true;
+      return outcome;
     } catch (e) {
       if (stop.signal.aborted) return { kind: 'failed', reason: unreachable! };
-      if (request.aborted) return unreachableAt(`timed out after ${timeoutMs} ms`);
+      // A timeout before the index ever answered is a network that does not reach it; after, one slow file.
+      if (request.aborted) return answered ? { kind: 'failed', reason: `timed out after ${timeoutMs} ms` } : unreachableAt(`timed out after ${timeoutMs} ms`);
       if (deadline.signal.aborted) return { kind: 'failed', reason: `refresh deadline of ${deadlineMs} ms reached` };
       return CONNECTION_FAILURES.has(errorCode(e) ?? '') ? unreachableAt(errorReason(e)) : { kind: 'failed', reason: errorReason(e) };
     }
