@@ -1,10 +1,8 @@
-/** The command line: options, exit codes, stdout and stderr. No planning logic lives here. */
-import { readFileSync } from 'node:fs';
+/** The command line: dispatch, exit codes, stdout and stderr. Options and help live in src/cli/; no planning logic here. */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import * as semver from './semver.js';
 import { displayPath, formatUserError, UserError } from './errors.js';
-import { packageRoot } from './package-root.js';
+import { modeOf, parseArgs, UsageError, wantsJson, yankedWithoutTo, type Args, type Command, type Values } from './cli/args.js';
+import { helpText, usageErrorText, versionText } from './cli/usage.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
 import { buildReport, findingReport, SCHEMA_VERSION, type Mode } from './output/report.js';
@@ -19,46 +17,6 @@ import { guardedWrite, interruptedRoots } from './output/guarded-write.js';
 import { JOURNAL_NAME } from './output/journal.js';
 import { Interrupted, signalStatus, watchSignals, type SignalWatch } from './output/signals.js';
 
-const USAGE = `Usage: wasmtime-align [options] [paths...]
-       wasmtime-align doctor [--json] [paths...]
-       wasmtime-align notes [--to <version>] [--all] [--json] [paths...]
-       wasmtime-align update-data [--index-url <url>]
-
-Aligns the wasmtime crate family in every Cargo workspace under the paths (default: .):
-lifts it into the root's [workspace.dependencies] at one version, makes members inherit it, and
-carries feature names to that release. Prints a unified diff by default (dry run); nothing is
-written without --write.
-
-Options:
-      --to <version>            The release to align to: 26.0.1, a line (26, 26.0) or latest
-                                (default: the newest one already requested)
-      --write                   Apply the changes
-      --check                   Print the diff and exit with 1 if anything would change
-      --json                    Print a JSON report on stdout instead of the diff
-      --exact                   Write exact requirements (=X.Y.Z)
-      --no-lift                 Align versions where they stand; add nothing to [workspace.dependencies]
-      --exclude <crate>         Leave a crate (and the family crates it pins exactly) as it is; repeatable,
-                                comma lists and globs (cranelift-*) accepted
-      --all-keys                Also align renamed second copies of a crate (kept as they are by default)
-      --drop-unknown-features   Drop features the chosen release lacks (with a warning) instead of stopping
-      --apply-crate-migrations  Replace crates renamed or merged at the chosen release
-      --bump-rust-version       Raise rust-version fields below the chosen release's minimum Rust version
-      --allow-unknown-version   Accept a --to release the release data does not know
-      --allow-yanked            Accept a yanked --to release (named exactly)
-      --keep-going              With several roots, plan (and write) the ones without errors; exit 2 still
-      --update-lock             After --write, run the cargo update that refreshes each Cargo.lock
-      --refresh                 Fetch the family's releases from the registry index first
-      --index-url <url>         The index to fetch from: a sparse index URL or a local directory
-                                (default: https://index.crates.io/)
-      --all                     notes: every section of the release notes, not only Changed, Removed and
-                                Security Fixes
-  -h, --help                    Print help
-  -V, --version                 Print version
-
-Exit status: 0 done or nothing to change, 1 --check found changes, 2 error (nothing written),
-130 / 143 / 129 --write stopped by SIGINT / SIGTERM / SIGHUP (nothing written, or all of it).
-`;
-
 interface Io {
   readonly stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
   readonly stderr: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
@@ -66,66 +24,32 @@ interface Io {
   readonly env: NodeJS.ProcessEnv;
 }
 
-const OPTIONS = {
-  to: { type: 'string' },
-  write: { type: 'boolean' },
-  check: { type: 'boolean' },
-  json: { type: 'boolean' },
-  exact: { type: 'boolean' },
-  'no-lift': { type: 'boolean' },
-  exclude: { type: 'string', multiple: true },
-  'all-keys': { type: 'boolean' },
-  'drop-unknown-features': { type: 'boolean' },
-  'apply-crate-migrations': { type: 'boolean' },
-  'bump-rust-version': { type: 'boolean' },
-  'allow-unknown-version': { type: 'boolean' },
-  'allow-yanked': { type: 'boolean' },
-  'keep-going': { type: 'boolean' },
-  'update-lock': { type: 'boolean' },
-  refresh: { type: 'boolean' },
-  'index-url': { type: 'string' },
-  all: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const;
-
 /** Runs the command line and returns the exit status; all output goes through `io`. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  let args;
+  let args: Args;
   try {
-    args = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+    args = parseArgs(argv);
   } catch (e) {
-    io.stderr.write(`error: ${argumentMessage(e as Error, argv)}\n\n${USAGE.split('\n')[0]}\n\nFor more information, try '--help'.\n`);
-    return 2;
+    if (e instanceof UsageError) return usageFailure(e, argv, io);
+    throw e;
   }
   const o = args.values;
-  if (o.help) {
-    io.stdout.write(USAGE);
+  if (o.help || args.command === 'help') {
+    io.stdout.write(helpText(o.help ? args.command : ((args.positionals[0] as Command | undefined) ?? 'run')));
     return 0;
   }
   if (o.version) {
-    io.stdout.write(`wasmtime-align ${packageVersion()}\n`);
+    io.stdout.write(versionText());
     return 0;
   }
-  const usageError = (msg: string): number => {
-    io.stderr.write(`error: ${msg}\n\nFor more information, try '--help'.\n`);
-    return 2;
-  };
   const style = useColor(io.stderr, io.env) ? COLOR : PLAIN;
   const cacheDir = defaultCacheDir(io.env);
-  if (args.positionals[0] === 'update-data') {
-    if (args.positionals.length > 1) return usageError(`unexpected argument '${args.positionals[1]}' found`);
+  if (args.command === 'update-data') {
     const result = await refresh(o['index-url'], cacheDir, io, style);
     return result.updated.length + result.unchanged.length > 0 ? 0 : 2;
   }
-  if (args.positionals[0] === 'doctor') return runDoctor(args.positionals.slice(1), o.json === true, io, style);
-  if (args.positionals[0] === 'notes') return runNotes(args.positionals.slice(1), o, io, usageError);
-  if (o.all) return usageError("unexpected argument '--all' found (it is an option of `notes`)");
-  if (o.write && o.check) return usageError("the argument '--write' cannot be used with '--check'");
-  if (o['update-lock'] && !o.write) return usageError("the argument '--update-lock' requires '--write'");
-  if (o.to !== undefined && !isVersionSpec(o.to)) {
-    return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
-  }
+  if (args.command === 'doctor') return runDoctor(args.positionals, o, io, style);
+  if (args.command === 'notes') return runNotes(args.positionals, o, argv, io);
   const mode: Mode = o.write ? 'write' : o.check ? 'check' : 'dry-run';
   const paths = args.positionals.length > 0 ? args.positionals : ['.'];
 
@@ -135,7 +59,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     let plan: Plan;
     try {
-      const current = currentReleaseData({ cacheDir, ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) });
+      const current = currentReleaseData(dataSource(o, io));
       for (const p of current.problems) io.stderr.write(`${style.yellow('warning')}: release data cache: ${p}\n`);
       const request = {
         ...(o.to !== undefined ? { to: o.to } : {}),
@@ -155,6 +79,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         data: current.data,
       };
       plan = planPaths(paths, request);
+      const yanked = yankedWithoutTo(o, 'run', toSetting(plan));
+      if (yanked) return usageFailure(yanked, argv, io);
       if (mode === 'write') {
         signals = watchSignals();
         plan = await guardedWrite(plan, {
@@ -222,11 +148,11 @@ async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; reado
 }
 
 /** `doctor`: the offline diagnosis; 0 clean, 1 found something, 2 error. */
-async function runDoctor(paths: readonly string[], json: boolean, io: Io, style: Style): Promise<number> {
+async function runDoctor(paths: readonly string[], o: Values, io: Io, style: Style): Promise<number> {
   const { doctor, doctorExitCode, formatDoctor, toJson: doctorJson } = await import('./doctor/index.js');
   try {
-    const report = doctor(paths.length > 0 ? paths : ['.'], { data: currentReleaseData({ cacheDir: defaultCacheDir(io.env) }).data });
-    if (json) io.stdout.write(`${JSON.stringify(doctorJson(report, io.cwd), null, 2)}\n`);
+    const report = doctor(paths.length > 0 ? paths : ['.'], { data: currentReleaseData(dataSource(o, io)).data });
+    if (o.json) io.stdout.write(`${JSON.stringify(doctorJson(report, io.cwd), null, 2)}\n`);
     else io.stdout.write(formatDoctor(report, io.cwd, useColor(io.stdout, io.env) ? COLOR : style));
     return doctorExitCode(report);
   } catch (e) {
@@ -235,16 +161,10 @@ async function runDoctor(paths: readonly string[], json: boolean, io: Io, style:
 }
 
 /** `notes`: the release notes an upgrade crosses, per root; 0 done, 2 error. */
-async function runNotes(paths: readonly string[], o: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'], io: Io, usageError: (msg: string) => number): Promise<number> {
-  for (const flag of ['write', 'check', 'update-lock', 'refresh'] as const) {
-    if (o[flag]) return usageError(`the argument '--${flag}' cannot be used with 'notes'`);
-  }
-  if (o.to !== undefined && !isVersionSpec(o.to)) {
-    return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
-  }
+async function runNotes(paths: readonly string[], o: Values, argv: readonly string[], io: Io): Promise<number> {
   const { formatNotes, notesJson, notesOf } = await import('./output/notes.js');
   try {
-    const current = currentReleaseData({ cacheDir: defaultCacheDir(io.env), ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) });
+    const current = currentReleaseData(dataSource(o, io));
     // The target a run with the same options would choose.
     const plan = planPaths(paths.length > 0 ? paths : ['.'], {
       ...(o.to !== undefined ? { to: o.to } : {}),
@@ -252,6 +172,8 @@ async function runNotes(paths: readonly string[], o: ReturnType<typeof parseArgs
       ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
       data: current.data,
     });
+    const yanked = yankedWithoutTo(o, 'notes', toSetting(plan));
+    if (yanked) return usageFailure(yanked, argv, io);
     const roots = notesOf(plan, o.all === true);
     io.stdout.write(o.json ? `${JSON.stringify(notesJson(roots, o.all === true, io.cwd), null, 2)}\n` : formatNotes(roots, o.all === true, io.cwd));
     return 0;
@@ -271,6 +193,7 @@ async function refresh(indexUrl: string | undefined, cacheDir: string, io: Io, s
   let crates: readonly string[] = data.crates();
   const offsets = new Set(data.familyNames().flatMap((c) => companionOffset(data, c)));
   const result = { updated: [] as string[], unchanged: [] as string[], failed: [] as RefreshResult['failed'][number][] };
+  let unreachable: string | undefined;
   for (let round = 0; round < 3 && crates.length > 0; round++) {
     let r: RefreshResult;
     try {
@@ -282,14 +205,22 @@ async function refresh(indexUrl: string | undefined, cacheDir: string, io: Io, s
     result.updated.push(...r.updated);
     result.unchanged.push(...r.unchanged);
     result.failed.push(...r.failed);
+    if (r.unreachable !== undefined) {
+      unreachable = r.unreachable;
+      break;
+    }
     const fetched = readCache(cacheDir, [...r.updated, ...r.unchanged], indexUrl ?? DEFAULT_INDEX_URL).entries;
     const fresh = [...fetched].flatMap(([crate, e]) => e.releases.filter((x) => data.release(crate, x.version) === undefined));
     crates = lockstepDependencies(fresh, (c) => known.has(c), offsets);
     for (const c of crates) known.add(c);
   }
   const failed = result.failed;
-  // One line per reason: a network outage fails every crate the same way.
+  // An index that cannot be reached is one warning; otherwise one line per reason.
+  if (unreachable !== undefined) {
+    io.stderr.write(`${style.yellow('warning')}: cannot reach the index at ${indexUrl ?? DEFAULT_INDEX_URL}, the refresh stopped at the first failure: ${unreachable}\n`);
+  }
   for (const [reason, list] of groupBy(failed, (f) => f.reason)) {
+    if (reason === unreachable) continue;
     io.stderr.write(`${style.yellow('warning')}: ${list.length === 1 ? list[0]!.crate : `${list.length} crates`}: ${reason}\n`);
   }
   io.stderr.write(`release data: ${result.updated.length} updated, ${result.unchanged.length} unchanged, ${failed.length} failed (cache: ${cacheDir})\n`);
@@ -316,39 +247,34 @@ function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
       : { level: 'error' as const, message: `internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)` };
   io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
-  if (json) {
-    const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  }
+  if (json) writeErrorReport(error, io, mode);
   return 2;
+}
+
+/** The JSON report of a run that stopped before planning anything: no roots, no files, the error. */
+function writeErrorReport(error: Parameters<typeof findingReport>[0], io: Io, mode: Mode): void {
+  const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
+  io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** A command line that cannot run: clap's text on stderr, and with --json the error report on stdout too; exit 2. */
+function usageFailure(e: UsageError, argv: readonly string[], io: Io): number {
+  io.stderr.write(usageErrorText(e));
+  if (wantsJson(argv, e.command)) writeErrorReport({ level: 'error', message: e.opts.tip !== undefined ? `${e.message}; tip: ${e.opts.tip}` : e.message }, io, modeOf(argv));
+  return 2;
+}
+
+/** Whether a planned root took its target from its `to` setting. */
+function toSetting(plan: Plan): boolean {
+  return plan.roots.some((r) => r.target?.origin === 'setting');
+}
+
+/** The release data a command reads: the embedded data and what the cache holds from `--index-url`'s index. */
+function dataSource(o: Values, io: Io): { cacheDir: string; indexUrl?: string } {
+  return { cacheDir: defaultCacheDir(io.env), ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) };
 }
 
 /** The options that were given (a flag is `true` or absent; `lift` can only be turned off). */
 function given<T extends Record<string, boolean | undefined>>(o: T): Partial<Record<keyof T, boolean>> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, boolean>>;
-}
-
-/** `26.0.1`, `27.0.0-dev`, a line `26` / `26.0`, or `latest`; whether the release exists is the data's call. */
-function isVersionSpec(v: string): boolean {
-  return v === 'latest' || /^\d+(\.\d+)?$/.test(v) || semver.valid(v) === v;
-}
-
-/** Node's parseArgs errors, reworded the way cargo (clap) words them. */
-function argumentMessage(e: Error, argv: readonly string[]): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const option = /'(?:-\w, )?(--[\w-]+)/.exec(e.message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unexpected argument '${option}' found`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    if (/does not take an argument/.test(e.message)) {
-      const given = argv.find((a) => a.startsWith(`${option}=`))?.slice(option.length + 1) ?? '';
-      return `unexpected value '${given}' for '${option}' found; no more were expected`;
-    }
-    return `a value is required for '${option === '--to' ? '--to <version>' : option}' but none was supplied`;
-  }
-  return e.message.split('\n')[0]!;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }

@@ -11,6 +11,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { copyTree, gitApply, readTree, runCli, tempDir, treeDifferences, type CliResult } from './helpers.js';
 import { repoRoot } from './paths.js';
 import { apply, plan, UserError } from '../src/index.js';
+import { embeddedReleaseData } from '../src/family/release-data.js';
 import { planPaths } from '../src/pipeline.js';
 import { writeAll } from '../src/output/write.js';
 
@@ -73,7 +74,7 @@ const SUMMARY_CHECK = `${HEAD}  3 manifests to change: Cargo.toml, a/Cargo.toml,
 const SUMMARY_WRITE = `${HEAD}  3 manifests changed: Cargo.toml, a/Cargo.toml, b/Cargo.toml\nwrote 3 files\n`;
 const SUMMARY_ALIGNED = 'Cargo.toml (workspace of 2 members): wasmtime family at 26.0.1 (newest requested)\n  already aligned\nnothing to change\n';
 
-const USAGE_HEAD = 'Usage: wasmtime-align [options] [paths...]';
+const USAGE_HEAD = 'Usage: wasmtime-align [OPTIONS] [PATHS]...';
 const MORE = "For more information, try '--help'.\n";
 const ESC = '\u001b[';
 
@@ -135,13 +136,15 @@ test('--help and -h print the usage on stdout and exit 0', () => {
   assertUnchanged(dir, before);
 });
 
-test('--version and -V print the version from package.json', () => {
+test('--version and -V print the version from package.json, the release data snapshot and its newest wasmtime', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const data = embeddedReleaseData();
+  const newest = data.resolveLine('wasmtime', 'latest')!.version;
   const dir = tempDir('version');
-  for (const flag of ['--version', '-V']) {
-    const r = runCli([flag], dir);
-    assert.equal(r.status, 0, flag);
-    assert.equal(r.stdout, `wasmtime-align ${pkg.version}\n`);
+  for (const args of [['--version'], ['-V'], ['doctor', '--version'], ['--write', '-V', '.']]) {
+    const r = runCli(args, dir);
+    assert.equal(r.status, 0, args.join(' '));
+    assert.equal(r.stdout, `wasmtime-align ${pkg.version} (release data ${data.snapshot}, newest wasmtime ${newest})\n`);
     assert.equal(r.stderr, '');
   }
 });
@@ -156,7 +159,9 @@ function usageError(args: string[], expectedStderr: string | RegExp): void {
     if (extra.length > 0 && args.includes('--write')) continue;
     const r = runCli([...extra, ...args], dir);
     assert.equal(r.status, 2, `${[...extra, ...args].join(' ')}: exit status`);
-    assert.equal(r.stdout, '', 'stdout');
+    // With --json the error is also a JSON report on stdout (test/cli-args.test.ts checks it).
+    if (args.includes('--json')) assert.match(r.stdout, /^\{\n  "schemaVersion": /, 'stdout');
+    else assert.equal(r.stdout, '', 'stdout');
     if (typeof expectedStderr === 'string') assert.equal(r.stderr, expectedStderr);
     else assert.match(r.stderr, expectedStderr);
     assertNoStack(r);

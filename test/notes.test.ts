@@ -165,10 +165,13 @@ test('notes: errors are one cargo-style line and exit 2', () => {
   const bad = runCli(['notes', '--to', 'x'], dir);
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, "error: invalid value 'x' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest\n\nFor more information, try '--help'.\n");
-  for (const flag of ['--write', '--check']) {
+  for (const flag of ['--write', '--check', '--update-lock', '--refresh', '--exact']) {
     const r = runCli(['notes', flag], dir);
     assert.equal(r.status, 2, flag);
-    assert.equal(r.stderr, `error: the argument '${flag}' cannot be used with 'notes'\n\nFor more information, try '--help'.\n`);
+    assert.equal(
+      r.stderr,
+      `error: unexpected argument '${flag}' found\n\n  tip: '${flag}' is an option of the default run, not of 'notes'\n\nUsage: wasmtime-align notes [OPTIONS] [PATHS]...\n\nFor more information, try '--help'.\n`,
+    );
   }
   const all = runCli(['--all'], dir);
   assert.equal(all.status, 2);

@@ -28,7 +28,7 @@ test('the bundled CLI runs on its own: package.json, data/ and dist/bin/ alone, 
   const version = spawnSync(process.execPath, [path.join(dir, 'dist/bin/wasmtime-align.js'), '--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, version.stderr);
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-  assert.equal(version.stdout, `wasmtime-align ${pkg.version}\n`);
+  assert.match(version.stdout, new RegExp(`^wasmtime-align ${pkg.version.replace(/\./g, '\\.')} \\(release data \\d{4}-\\d{2}-\\d{2}, newest wasmtime \\d+\\.\\d+\\.\\d+\\)\n$`));
   const demo = spawnSync(process.execPath, [path.join(dir, 'dist/bin/wasmtime-align.js'), path.join(repoRoot, 'examples/mixed-workspace')], { encoding: 'utf8', cwd: repoRoot });
   assert.equal(demo.status, 0, demo.stderr);
   assert.match(demo.stdout, /^diff --git a\/examples\/mixed-workspace\/Cargo\.toml /);

@@ -125,10 +125,13 @@ test('programmer errors throw; network problems never do', async () => {
   await new Promise<void>((r) => srv.close(() => r()));
   const cacheDir = tempDir('registry-refused');
   try {
-    const r = await refreshIndex({ crates: ['wasmtime'], indexUrl: `http://127.0.0.1:${port}/`, cacheDir, timeoutMs: 2000 });
+    const r = await refreshIndex({ crates: ['wasmtime', 'wasmtime-wasi', 'wiggle'], indexUrl: `http://127.0.0.1:${port}/`, cacheDir, timeoutMs: 2000 });
     assert.deepEqual(r.updated, []);
-    assert.equal(r.failed.length, 1);
+    assert.equal(r.failed.length, 3);
     assert.match(r.failed[0]!.reason, /fetch failed|ECONNREFUSED/);
+    // The first connection failure stops the refresh; every crate fails with its reason.
+    assert.equal(r.unreachable, r.failed[0]!.reason);
+    assert.ok(r.failed.every((f) => f.reason === r.unreachable));
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
@@ -232,13 +235,26 @@ describe('refreshIndex over HTTP', { skip: haveIndex ? false : `no release data 
   test('many slow crates are bounded by the whole-refresh deadline, not N x the timeout', async () => {
     const slow = Array.from({ length: 10 }, (_, i) => `slow-${i}`); // 10 x 300 ms unbounded
     const t0 = performance.now();
-    const r = await refreshIndex({ crates: slow, indexUrl: server.url, cacheDir: freshCache(), timeoutMs: 300, concurrency: 1 });
+    // The index answers the first request, so a timeout after it is one slow file, not an unreachable index.
+    const r = await refreshIndex({ crates: ['wasmtime-fiber', ...slow], indexUrl: server.url, cacheDir: freshCache(), timeoutMs: 300, concurrency: 1 });
     const ms = performance.now() - t0;
+    assert.deepEqual(r.updated, ['wasmtime-fiber']);
     assert.deepEqual(r.failed.map((f) => f.crate), slow);
+    assert.equal(r.unreachable, undefined);
     assert.match(r.failed[0]!.reason, /timed out/);
     assert.ok(r.failed.slice(1).some((f) => /deadline/.test(f.reason)));
     assert.ok(ms < 2000, `took ${ms} ms`);
     console.log(`# deadline case (10 slow crates, concurrency 1): ${ms.toFixed(0)} ms`);
+  });
+
+  test('a timeout before the index ever answered stops the refresh: the rest are not asked', async () => {
+    const slow = Array.from({ length: 10 }, (_, i) => `slow-${i}`);
+    const t0 = performance.now();
+    const r = await refreshIndex({ crates: slow, indexUrl: server.url, cacheDir: freshCache(), timeoutMs: 300, concurrency: 4 });
+    const ms = performance.now() - t0;
+    assert.equal(r.unreachable, 'timed out after 300 ms');
+    assert.deepEqual(r.failed, slow.map((crate) => ({ crate, reason: 'timed out after 300 ms' })));
+    assert.ok(ms < 1000, `took ${ms} ms`);
   });
 
   test('a fetch that ignores its abort signal cannot hang the call', async () => {

@@ -37,6 +37,12 @@ export interface RefreshResult {
   readonly updated: readonly string[];
   readonly unchanged: readonly string[];
   readonly failed: readonly RefreshFailure[];
+  /**
+   * Why the index could not be reached, when a request failed at the connection (no DNS, no route, refused,
+   * reset), or timed out before any request was answered: the refresh stopped there, and every crate not fetched
+   * by then failed with this reason.
+   */
+  readonly unreachable?: string;
 }
 
 export interface CacheEntry {
@@ -116,13 +122,19 @@ export async function refreshIndex(opts: RefreshOptions): Promise<RefreshResult>
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
   timer.unref?.();
 
+  // The first failure to reach the index at all ends the refresh: every other request would fail the same way,
+  // one connection timeout after another. Requests in flight are abandoned; the rest are never made.
+  const stop = new AbortController();
+  let unreachable: string | undefined;
+  let answered = false;
+
   const outcomes = new Map<string, Outcome>();
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < crates.length; i = next++) {
       const crate = crates[i]!;
-      if (deadline.signal.aborted) {
-        outcomes.set(crate, { kind: 'failed', reason: `not attempted: refresh deadline of ${deadlineMs} ms reached` });
+      if (deadline.signal.aborted || stop.signal.aborted) {
+        outcomes.set(crate, { kind: 'failed', reason: unreachable ?? `not attempted: refresh deadline of ${deadlineMs} ms reached` });
         continue;
       }
       outcomes.set(crate, await refreshOne(crate));
@@ -134,23 +146,37 @@ export async function refreshIndex(opts: RefreshOptions): Promise<RefreshResult>
     const file = path.join(root, ...indexPath(crate).split('/'));
     if (loc.kind === 'dir') return readLocal(crate, loc.dir, file);
     const request = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([request, deadline.signal]);
+    const signal = AbortSignal.any([request, deadline.signal, stop.signal]);
     try {
       // Raced against the signal too, so an injected fetch that ignores it cannot hang the run.
-      return await raceAbort(fetchOne(crate, loc.base, file, doFetch, signal), signal);
+      const outcome = await raceAbort(fetchOne(crate, loc.base, file, doFetch, signal), signal);
+      answered = true;
+      return outcome;
     } catch (e) {
-      if (request.aborted) return { kind: 'failed', reason: `timed out after ${timeoutMs} ms` };
+      if (stop.signal.aborted) return { kind: 'failed', reason: unreachable! };
+      // A timeout before the index ever answered is a network that does not reach it; after, one slow file.
+      if (request.aborted) return answered ? { kind: 'failed', reason: `timed out after ${timeoutMs} ms` } : unreachableAt(`timed out after ${timeoutMs} ms`);
       if (deadline.signal.aborted) return { kind: 'failed', reason: `refresh deadline of ${deadlineMs} ms reached` };
-      return { kind: 'failed', reason: errorReason(e) };
+      return CONNECTION_FAILURES.has(errorCode(e) ?? '') ? unreachableAt(errorReason(e)) : { kind: 'failed', reason: errorReason(e) };
     }
+  };
+  const unreachableAt = (reason: string): Outcome => {
+    unreachable ??= reason;
+    stop.abort();
+    return { kind: 'failed', reason: unreachable };
   };
 
   try {
+    // One request first, alone: an index that cannot be reached costs one connection attempt, not one per worker.
+    if (loc.kind === 'http' && crates.length > 0) {
+      next = 1;
+      outcomes.set(crates[0]!, await refreshOne(crates[0]!));
+    }
     await Promise.all(Array.from({ length: Math.min(concurrency, crates.length) }, worker));
   } finally {
     clearTimeout(timer);
   }
-  const result = { updated: [] as string[], unchanged: [] as string[], failed: [] as RefreshFailure[] };
+  const result = { updated: [] as string[], unchanged: [] as string[], failed: [] as RefreshFailure[], ...(unreachable !== undefined ? { unreachable } : {}) };
   for (const crate of crates) {
     const o = outcomes.get(crate) ?? { kind: 'failed', reason: 'not attempted' };
     if (o.kind === 'failed') result.failed.push({ crate, reason: o.reason });
@@ -353,6 +379,27 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Errors that mean the index cannot be reached at all (as undici reports them in `cause.code`). */
+const CONNECTION_FAILURES: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+function errorCode(e: unknown): string | undefined {
+  const cause = e instanceof Error ? (e.cause as { code?: unknown } | undefined) : undefined;
+  const code = cause?.code ?? (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** A one-line reason: undici hides the useful part (ECONNREFUSED, ENOTFOUND…) in `cause`. */

@@ -202,12 +202,14 @@ function checkFeatures(features: readonly string[], release: CrateRelease, loc: 
       continue;
     }
     const suggestion = closest(f, [...release.features]);
-    const message = `${what}: ${release.crate} ${release.version} has no feature \`${f}\`${suggestion ? `; the closest is \`${suggestion}\`` : ''}`;
+    const missing = `${what}: ${release.crate} ${release.version} has no feature \`${f}\``;
     if (!ctx.dropUnknown) {
+      // The likely fix first (a typo), the way out second, the whole list last.
       const list = [...release.explicitFeatures].sort().join(', ');
-      throw new UserError(`${message}. Its features: ${list || '(none)'}. --drop-unknown-features drops it`, loc);
+      const hint = suggestion ? `; did you mean \`${suggestion}\`? Or --drop-unknown-features drops it` : '; --drop-unknown-features drops it';
+      throw new UserError(`${missing}${hint}. Its features: ${list || '(none)'}`, loc);
     }
-    out.findings.push({ level: 'warning', ...loc, message: `${message}: dropped` });
+    out.findings.push({ level: 'warning', ...loc, message: `${missing}${suggestion ? `; the closest is \`${suggestion}\`` : ''}: dropped` });
   }
   return kept;
 }
