@@ -1,8 +1,10 @@
 /** The one staleness check of Cargo.lock (src/lock/staleness.ts) on lock texts written out here. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { doctor } from '../src/doctor/index.js';
 import { parseLock } from '../src/doctor/lock.js';
 import { LockView, type LockAsk, type StalenessOptions } from '../src/lock/staleness.js';
+import { tempDir, writeTree } from './helpers.js';
 
 const REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
 
@@ -137,4 +139,25 @@ test('verdict: a member is judged by its own locked copies, not by a copy anothe
   assert.deepEqual(v.locked.map((p) => p.version), ['25.0.0']);
   // A member the lock does not know yet is judged by every copy.
   assert.equal(view.verdict({ member: 'new', crate: 'wasmtime', requirement: '26' }).satisfied, true);
+});
+
+test('doctor: a stale lock for a companion, although another package holds a copy that would do', () => {
+  const dir = tempDir('doctor-companion');
+  writeTree(dir, {
+    'Cargo.toml': '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nwasmtime = "26.0.1"\ncranelift-codegen = "0.113.1"\n',
+    'Cargo.lock': [
+      'version = 4',
+      '',
+      '[[package]]\nname = "app"\nversion = "0.1.0"\ndependencies = [\n "cranelift-codegen 0.112.0",\n "wasmtime",\n]\n',
+      ...[['cranelift-codegen', '0.112.0', []], ['cranelift-codegen', '0.113.1', []], ['wasmtime', '26.0.1', ['cranelift-codegen 0.113.1']]].map(
+        ([n, v, deps]) => `[[package]]\nname = "${n}"\nversion = "${v}"\nsource = "${REGISTRY}"\n${(deps as string[]).length > 0 ? `dependencies = [\n${(deps as string[]).map((d) => ` "${d}",\n`).join('')}]\n` : ''}`,
+      ),
+    ].join('\n'),
+  });
+  const report = doctor([dir], { cargoHome: null });
+  const stale = report.roots[0]!.drift.filter((f) => f.kind === 'stale-lock');
+  assert.deepEqual(
+    stale.map((f) => f.message),
+    ['stale Cargo.lock: `cranelift-codegen` of app asks for cranelift-codegen "0.113.1", but the lock has cranelift-codegen 0.112.0: the next cargo build re-resolves it, and --locked fails'],
+  );
 });
