@@ -130,18 +130,20 @@ async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; reado
   }
   if (mode === 'write') {
     // Loaded only here (as doctor is below): a dry run, the common case, starts faster without them.
-    const { formatLockUpdates, lockUpdates, runLockUpdates } = await import('./output/lock-update.js');
+    const { formatLockNotes, lockStates, runLockUpdates, staleLocks } = await import('./output/lock-update.js');
     const { hakariFollowUps } = await import('./output/hakari-follow-up.js');
-    const updates = lockUpdates(plan, io.cwd);
+    // Nothing is said of a lock that still satisfies the new requirements.
+    const locks = lockStates(plan, io.cwd);
+    const stale = staleLocks(locks).length > 0;
     // Hakari sections mirror the lock: they are regenerated after it is refreshed, never edited here.
     const hakari = hakariFollowUps(plan, io.cwd);
-    const regenerate = hakari.length === 0 ? '' : `${style.cyan('note')}: ${updates.length > 0 ? 'then ' : ''}regenerate the hakari ${hakari.length === 1 ? 'section' : 'sections'} with:\n${hakari.map((c) => `  ${c}\n`).join('')}`;
-    if (updates.length > 0 && o.updateLock) {
-      const status = runLockUpdates(updates, io.cwd, (t) => io.stderr.write(t));
+    const regenerate = hakari.length === 0 ? '' : `${style.cyan('note')}: ${stale ? 'then ' : ''}regenerate the hakari ${hakari.length === 1 ? 'section' : 'sections'} with:\n${hakari.map((c) => `  ${c}\n`).join('')}`;
+    io.stderr.write(formatLockNotes(locks, io.cwd, style, o.updateLock));
+    if (stale && o.updateLock) {
+      const status = runLockUpdates(locks, io.cwd, (t) => io.stderr.write(t));
       io.stderr.write(regenerate);
       return status;
     }
-    if (updates.length > 0) io.stderr.write(`${style.cyan('note')}: Cargo.lock no longer matches; refresh it with:\n${formatLockUpdates(updates)}`);
     io.stderr.write(regenerate);
   }
   return mode === 'check' && plan.files.length > 0 ? 1 : 0;

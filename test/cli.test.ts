@@ -359,6 +359,7 @@ test('--json: the report, with diff equal to the dry-run stdout', () => {
       findings: [],
       generated: [],
       crates: [{ name: 'wasmtime', from: ['25.0.0', '26.0.1'], to: '26.0.1', members: ['a/Cargo.toml', 'b/Cargo.toml'] }],
+      lock: null, // no Cargo.lock (test/doctor-cli.test.ts has one)
     },
   ]);
   assert.deepEqual(report.warnings, []);

@@ -16,8 +16,17 @@ const REGISTRY = 'source = "registry+https://github.com/rust-lang/crates.io-inde
 function hakariWorkspace(lock = true): string {
   const dir = copyTree(path.join(fixturesDir, 'hakari-section', 'input'), path.join(tempDir('hakari'), 'ws'));
   if (lock) {
-    const pkgs = [['wasmtime', '25.0.0'], ['wasmtime', '27.0.0'], ['wasmtime-wasi', '25.0.0']];
-    const text = ['version = 4', '', ...pkgs.map(([n, v]) => `[[package]]\nname = "${n}"\nversion = "${v}"\n${REGISTRY}\nchecksum = "${'0'.repeat(64)}"\n`)].join('\n');
+    // What cargo locked before the run: b on wasmtime 25.0.0, the hakari section on 27.0.0 (it mirrors the lock).
+    const member = (n: string, deps: string[]): string => `[[package]]\nname = "${n}"\nversion = "0.1.0"\ndependencies = [\n${deps.map((d) => ` "${d}",\n`).join('')}]\n`;
+    const pkgs = [['cranelift-codegen', '0.114.0'], ['wasmtime', '25.0.0'], ['wasmtime', '26.0.1'], ['wasmtime', '27.0.0'], ['wasmtime-environ', '27.0.0'], ['wasmtime-wasi', '25.0.0']];
+    const text = [
+      'version = 4',
+      '',
+      member('a', ['wasmtime 26.0.1', 'workspace-hack']),
+      member('b', ['wasmtime 25.0.0', 'workspace-hack']),
+      member('workspace-hack', ['cranelift-codegen', 'wasmtime 27.0.0', 'wasmtime-environ', 'wasmtime-wasi']),
+      ...pkgs.map(([n, v]) => `[[package]]\nname = "${n}"\nversion = "${v}"\n${REGISTRY}\nchecksum = "${'0'.repeat(64)}"\n`),
+    ].join('\n');
     fs.writeFileSync(path.join(dir, 'Cargo.lock'), text);
   }
   return dir;
@@ -29,7 +38,9 @@ test('--write: the lock refresh, then cargo hakari generate for the root with a 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(
     r.stderr.endsWith(
-      'note: Cargo.lock no longer matches; refresh it with:\n  cargo update --manifest-path Cargo.toml -p wasmtime@25.0.0 -p wasmtime@27.0.0 -p wasmtime-wasi\n' +
+      // The section's requirements are not checked: `cargo hakari generate` writes them from the refreshed lock.
+      'note: Cargo.lock no longer matches the manifests (wasmtime 25.0.0 for "26.0.1"; wasmtime-wasi 25.0.0 for "26.0.1"); refresh it with:\n' +
+        '  cargo update --manifest-path Cargo.toml --workspace\n  cargo update --manifest-path Cargo.toml -p wasmtime@26 -p wasmtime-wasi@26 --precise 26.0.1\n' +
         'note: then regenerate the hakari section with:\n  cargo hakari generate\n',
     ),
     r.stderr,
@@ -58,7 +69,7 @@ test('--update-lock runs the lock refresh, then prints the cargo hakari generate
   fs.writeFileSync(path.join(bin, 'cargo'), `#!/bin/sh\necho "$@" >> '${log}'\nexit 0\n`, { mode: 0o755 });
   const r = runCli(['--write', '--update-lock'], dir, { PATH: `${bin}${path.delimiter}${process.env.PATH}` });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(fs.readFileSync(log, 'utf8'), 'update --manifest-path Cargo.toml -p wasmtime@25.0.0 -p wasmtime@27.0.0 -p wasmtime-wasi\n');
+  assert.equal(fs.readFileSync(log, 'utf8'), 'update --manifest-path Cargo.toml --workspace\nupdate --manifest-path Cargo.toml -p wasmtime@26 -p wasmtime-wasi@26 --precise 26.0.1\n');
   assert.ok(r.stderr.endsWith('note: then regenerate the hakari section with:\n  cargo hakari generate\n'), r.stderr);
 });
 

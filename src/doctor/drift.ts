@@ -4,6 +4,7 @@
 import * as semver from '../semver.js';
 import { satisfies, type RootContext } from './context.js';
 import type { Ask, DriftFinding } from './types.js';
+import { LockView } from '../lock/staleness.js';
 
 export function driftFindings(ctx: RootContext): DriftFinding[] {
   return [...releaseDrift(ctx), ...lockstepDrift(ctx), ...staleLock(ctx)];
@@ -58,15 +59,20 @@ function lockstepDrift(ctx: RootContext): DriftFinding[] {
   return out;
 }
 
-/** A member's registry requirement that no locked version of the crate meets. */
+/**
+ * A member's registry requirement, companions included, that its locked copies of the crate do not meet (the
+ * shared check of ../lock/staleness.ts, as after --write): the next cargo command resolves it again.
+ */
 function staleLock(ctx: RootContext): DriftFinding[] {
   const lock = ctx.lock;
   if (!lock) return [];
+  const view = new LockView(lock, ctx.members.keys(), (name) => ctx.releases.isFamily(name));
   const out: DriftFinding[] = [];
-  for (const { ask, requirement } of ctx.asks) {
-    if (ask.source !== 'registry' || !requirement || requirement.comparators.length === 0) continue;
-    const locked = lock.packages.filter((p) => p.name === ask.crate).map((p) => p.version);
-    if (locked.some((v) => satisfies(v, requirement.npmRange))) continue;
+  for (const { ask } of ctx.asks) {
+    if (ask.source !== 'registry' || ask.requirement === null) continue;
+    const verdict = view.verdict({ member: ask.member, crate: ask.crate, requirement: ask.requirement });
+    if (verdict.satisfied) continue;
+    const locked = verdict.locked.map((p) => p.version);
     const has = locked.length === 0 ? `the lock has no ${ask.crate}` : `the lock has ${ask.crate} ${locked.join(', ')}`;
     out.push({
       kind: 'stale-lock',

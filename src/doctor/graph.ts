@@ -14,6 +14,11 @@ export class LockGraph {
     this.dependents = rev.map((list) => list.sort(order));
   }
 
+  /** The packages that depend on `index` directly. */
+  dependentsOf(index: number): readonly number[] {
+    return this.dependents[index]!;
+  }
+
   /**
    * The shortest chain from each member that reaches `target`, member first and `target` last. The search does
    * not go through a member: a member depending on another member is covered by that member's chain (and a

@@ -133,7 +133,7 @@ export interface LockstepDrift extends FindingBase {
 export interface StaleLockDrift extends FindingBase {
   readonly kind: 'stale-lock';
   readonly ask: Ask;
-  /** The versions of the crate the lock holds (maybe none). */
+  /** The versions the lock holds of the crate for this member (maybe none; every version when the member is not in the lock). */
   readonly locked: readonly string[];
 }
 

@@ -1,6 +1,8 @@
 import { relativePath } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
+import type { LockStaleness, StaleCopy } from '../lock/staleness.js';
+import { commandLine, lockStates } from './lock-update.js';
 import type { Change, ChangeReason, CrateChange, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
 
 /**
@@ -45,6 +47,15 @@ export interface RootReport {
   readonly generated: readonly GeneratedReport[];
   /** One row per family crate whose entries change, by name. */
   readonly crates: readonly CrateReport[];
+  /** The root's Cargo.lock checked against the planned manifests; null without a lock (or one that cannot be read). */
+  readonly lock: LockReport | null;
+}
+
+/** Whether Cargo.lock satisfies the planned requirements, and the commands that refresh it (none when it does). */
+export interface LockReport {
+  readonly file: string;
+  readonly stale: readonly StaleCopy[];
+  readonly commands: readonly string[];
 }
 
 /** What the plan does to one family crate of a root, with the members as paths. */
@@ -99,6 +110,7 @@ export interface FindingReport {
 export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, base: string = cwd): Report {
   const rel = (p: string): string => relativePath(p, cwd);
   const changedPaths = new Set(plan.files.map((f) => f.manifest.path));
+  const locks = new Map(lockStates(plan, cwd).map((s) => [s.root, s.staleness]));
   const roots = plan.roots.map(
     (r): RootReport => ({
       manifest: rel(r.manifest.path),
@@ -112,6 +124,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
       findings: r.findings.map((f) => findingReport(f, cwd)),
       generated: r.generated.map((g) => ({ kind: 'hakari', file: rel(g.file), startLine: g.startLine, endLine: g.endLine, closed: g.closed })),
       crates: r.crates.map((c) => ({ ...c, members: c.members.map((m) => rel(m.path)) })),
+      lock: lockReport(locks.get(r), rel),
     }),
   );
   return {
@@ -126,6 +139,10 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     diff,
     diffBase: relativePath(base, cwd),
   };
+}
+
+function lockReport(s: LockStaleness | undefined, rel: (p: string) => string): LockReport | null {
+  return s === undefined ? null : { file: rel(s.file), stale: s.stale, commands: s.commands.map(commandLine) };
 }
 
 function fileReport(f: FilePlan, cwd: string): FileReport {
