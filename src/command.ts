@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as semver from './semver.js';
-import { displayPath, formatUserError, UserError } from './errors.js';
+import { displayPath, formatUserError, UserError, userErrors } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
@@ -17,6 +17,8 @@ import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
 import { guardedWrite, interruptedRoots } from './output/guarded-write.js';
 import { JOURNAL_NAME } from './output/journal.js';
+import { failureAnnotations, MESSAGE_FORMATS, planAnnotations, type MessageFormat } from './output/github.js';
+import { changedList } from './output/list.js';
 import { Interrupted, signalStatus, watchSignals, type SignalWatch } from './output/signals.js';
 
 const USAGE = `Usage: wasmtime-align [options] [paths...]
@@ -35,6 +37,10 @@ Options:
       --write                   Apply the changes
       --check                   Print the diff and exit with 1 if anything would change
       --json                    Print a JSON report on stdout instead of the diff
+      --list                    Print only the paths of the files that would change (or, with --write,
+                                that changed), one per line, instead of the diff
+      --message-format <fmt>    human (default), or github: also print GitHub Actions annotations for
+                                errors, warnings and files that would change (on stderr)
       --exact                   Write exact requirements (=X.Y.Z)
       --no-lift                 Align versions where they stand; add nothing to [workspace.dependencies]
       --exclude <crate>         Leave a crate (and the family crates it pins exactly) as it is; repeatable,
@@ -71,6 +77,8 @@ const OPTIONS = {
   write: { type: 'boolean' },
   check: { type: 'boolean' },
   json: { type: 'boolean' },
+  list: { type: 'boolean' },
+  'message-format': { type: 'string' },
   exact: { type: 'boolean' },
   'no-lift': { type: 'boolean' },
   exclude: { type: 'string', multiple: true },
@@ -123,6 +131,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (o.all) return usageError("unexpected argument '--all' found (it is an option of `notes`)");
   if (o.write && o.check) return usageError("the argument '--write' cannot be used with '--check'");
   if (o['update-lock'] && !o.write) return usageError("the argument '--update-lock' requires '--write'");
+  if (o.list && o.json) return usageError("the argument '--list' cannot be used with '--json'");
+  const format = messageFormat(o['message-format']);
+  if (format === undefined) return usageError(`invalid value '${o['message-format']}' for '--message-format <fmt>'\n  [possible values: ${MESSAGE_FORMATS.join(', ')}]`);
   if (o.to !== undefined && !isVersionSpec(o.to)) {
     return usageError(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
   }
@@ -167,12 +178,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
     } catch (e) {
       if (e instanceof Interrupted) {
-        failure(new UserError(`interrupted by ${e.signal}; nothing was written`), io, mode, o.json === true);
+        failure(new UserError(`interrupted by ${e.signal}; nothing was written`), io, mode, o.json === true, format);
         return signalStatus(e.signal);
       }
-      return failure(e, io, mode, o.json === true);
+      return failure(e, io, mode, o.json === true, format);
     }
-    const status = await output(plan, mode, { json: o.json === true, updateLock: o['update-lock'] === true }, io, style);
+    const status = await output(plan, mode, { json: o.json === true, list: o.list === true, updateLock: o['update-lock'] === true }, io, style);
+    if (format === 'github') io.stderr.write(planAnnotations(plan, mode, io.cwd, io.env));
     const s = signals?.received();
     if (s === undefined) return status;
     io.stderr.write(`${style.cyan('note')}: ${s} arrived after every file was written; the run finished first\n`);
@@ -183,10 +195,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** The diff, JSON, summary and follow-ups of a plan (written already when `mode` is write); the exit status. */
-async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; readonly updateLock: boolean }, io: Io, style: Style): Promise<number> {
+async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; readonly list: boolean; readonly updateLock: boolean }, io: Io, style: Style): Promise<number> {
   const base = diffBase(plan.files, io.cwd);
   const diff = unifiedDiff(plan.files, base);
   if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd, base), null, 2)}\n`);
+  else if (o.list) io.stdout.write(changedList(plan, io.cwd));
   else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
   io.stderr.write(summary(plan, mode, io.cwd, style));
   if (mode !== 'write') {
@@ -196,12 +209,15 @@ async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; reado
   }
   for (const e of plan.errors) io.stderr.write(`${formatUserError(e, io.cwd)}\n`);
   if (plan.errors.length > 0) {
-    io.stderr.write(`${plan.errors.length} ${plan.errors.length === 1 ? 'root was' : 'roots were'} left out because of errors${mode === 'write' ? '; the others were written (--keep-going)' : ''}\n`);
+    const n = plan.failedRoots;
+    io.stderr.write(`${n} ${n === 1 ? 'root was' : 'roots were'} left out because of errors${mode === 'write' ? '; the others were written (--keep-going)' : ''}\n`);
     return 2;
   }
-  if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0) {
+  if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0 && !o.list) {
     io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
   }
+  // cargo's way of saying what to do next; the last line of a --check that found something.
+  if (mode === 'check' && plan.files.length > 0) io.stderr.write(`${style.cyan('help')}: run with --write to apply\n`);
   if (mode === 'write') {
     // Loaded only here (as doctor is below): a dry run, the common case, starts faster without them.
     const { formatLockUpdates, lockUpdates, runLockUpdates } = await import('./output/lock-update.js');
@@ -236,7 +252,7 @@ async function runDoctor(paths: readonly string[], json: boolean, io: Io, style:
 
 /** `notes`: the release notes an upgrade crosses, per root; 0 done, 2 error. */
 async function runNotes(paths: readonly string[], o: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'], io: Io, usageError: (msg: string) => number): Promise<number> {
-  for (const flag of ['write', 'check', 'update-lock', 'refresh'] as const) {
+  for (const flag of ['write', 'check', 'list', 'update-lock', 'refresh'] as const) {
     if (o[flag]) return usageError(`the argument '--${flag}' cannot be used with 'notes'`);
   }
   if (o.to !== undefined && !isVersionSpec(o.to)) {
@@ -309,18 +325,22 @@ function timeoutFrom(env: NodeJS.ProcessEnv): number {
 }
 
 /** Bad input is a one-line cargo-style error; anything else is a bug, still reported without a stack trace. */
-function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
-  const error =
-    e instanceof UserError
-      ? { level: 'error' as const, ...(e.location ?? {}), message: e.message }
-      : { level: 'error' as const, message: `internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)` };
-  io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
+function failure(e: unknown, io: Io, mode: Mode, json: boolean, format: MessageFormat = 'human'): number {
+  const error = e instanceof UserError ? e : new UserError(`internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)`);
+  io.stderr.write(`${formatUserError(error, io.cwd)}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
+  if (format === 'github') io.stderr.write(failureAnnotations(error, io.cwd, io.env));
   if (json) {
-    const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
+    const errors = userErrors(error).map((one) => findingReport({ level: 'error', ...(one.location ?? {}), message: one.message }, io.cwd));
+    const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors, vendored: [], diff: '', diffBase: '.' };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return 2;
+}
+
+/** The --message-format value; undefined when it is not one of MESSAGE_FORMATS. */
+function messageFormat(value: string | undefined): MessageFormat | undefined {
+  return value === undefined ? 'human' : MESSAGE_FORMATS.find((f) => f === value);
 }
 
 /** The options that were given (a flag is `true` or absent; `lift` can only be turned off). */

@@ -1,4 +1,4 @@
-import { relativePath } from '../errors.js';
+import { displayPath } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { Change, ChangeReason, CrateChange, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
@@ -9,7 +9,7 @@ import type { Change, ChangeReason, CrateChange, ExcludedCrate, Finding, Migrati
  */
 export const SCHEMA_VERSION = 1;
 
-/** The JSON report (`--json`), documented in the README. Paths are relative to the current directory. */
+/** The JSON report (`--json`), documented in the README. Paths are relative to the current directory when below it, else absolute, as in every message. */
 export interface Report {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly mode: Mode;
@@ -21,7 +21,7 @@ export interface Report {
   readonly errors: readonly FindingReport[];
   /** Vendored directories discovery skipped as a whole. */
   readonly vendored: readonly VendoredReport[];
-  /** The unified diff; its paths are relative to `diffBase` (relative to the current directory, usually `.`). */
+  /** The unified diff; its paths are relative to `diffBase` (the current directory `.`, or an absolute path above it). */
   readonly diff: string;
   readonly diffBase: string;
 }
@@ -97,7 +97,7 @@ export interface FindingReport {
 }
 
 export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, base: string = cwd): Report {
-  const rel = (p: string): string => relativePath(p, cwd);
+  const rel = (p: string): string => displayPath(p, cwd);
   const changedPaths = new Set(plan.files.map((f) => f.manifest.path));
   const roots = plan.roots.map(
     (r): RootReport => ({
@@ -124,12 +124,12 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     errors: plan.errors.map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd)),
     vendored: plan.vendored.map((v) => ({ path: rel(v.dir), crates: v.crates, source: v.config ? { config: rel(v.config.file), name: v.config.source } : null })),
     diff,
-    diffBase: relativePath(base, cwd),
+    diffBase: displayPath(base, cwd),
   };
 }
 
 function fileReport(f: FilePlan, cwd: string): FileReport {
-  return { path: relativePath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
+  return { path: displayPath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
 }
 
 function editReport(c: Change): EditReport {
@@ -161,7 +161,7 @@ function editReport(c: Change): EditReport {
 
 export function findingReport(f: Finding | { readonly level: 'error'; readonly file?: string; readonly line?: number; readonly column?: number; readonly message: string }, cwd: string): FindingReport {
   const out: { -readonly [K in keyof FindingReport]: FindingReport[K] } = { level: f.level, message: f.message };
-  if (f.file !== undefined) out.file = relativePath(f.file, cwd);
+  if (f.file !== undefined) out.file = displayPath(f.file, cwd);
   if (f.line !== undefined) out.line = f.line;
   if (f.column !== undefined) out.column = f.column;
   return out;
