@@ -2,7 +2,7 @@
  * The doctor's human text and its JSON form. Paths become relative to the current directory here, never in
  * the report itself.
  */
-import { displayPath, formatLocation } from '../errors.js';
+import { displayPath, formatLocation, relativePath } from '../errors.js';
 import { SCHEMA_VERSION } from '../output/report.js';
 import type { Style } from '../output/style.js';
 import { lineOf } from './releases.js';
@@ -138,7 +138,7 @@ const PATH_KEYS: ReadonlySet<string> = new Set(['manifest', 'memberManifest', 'l
 /** The report as JSON-ready data with every path relative to `cwd` (forward slashes). */
 export function toJson(report: DoctorReport, cwd: string): unknown {
   const walk = (v: unknown, key: string | undefined): unknown => {
-    if (typeof v === 'string') return key !== undefined && PATH_KEYS.has(key) ? displayPath(v, cwd) : v;
+    if (typeof v === 'string') return key !== undefined && PATH_KEYS.has(key) ? relativePath(v, cwd) : v;
     if (Array.isArray(v)) return v.map((x) => walk(x, key === 'members' ? 'file' : undefined));
     if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;

@@ -259,9 +259,9 @@ function followCrates(list: readonly Candidate[], ctx: FollowContext): Moving {
   const originalOf = new Map<DependencyEntry, DependencyEntry>();
   const candidates: Candidate[] = [];
   for (const c of list) {
-    // A crate that cannot follow is reported and left out of the plan; the others are still planned.
-    const moved = ctx.errors.attempt(() => followCrate(c, ctx));
-    if (moved === undefined || moved === 'removed') continue; // failed, or merged into another entry
+    // A crate that cannot follow is reported and stays as it is meanwhile (so nothing else fails for want of it).
+    const moved = ctx.errors.attempt(() => followCrate(c, ctx)) ?? c;
+    if (moved === 'removed') continue; // merged into another entry
     plannedAs.set(c.entry, moved.entry);
     originalOf.set(moved.entry, c.entry);
     candidates.push(moved);
