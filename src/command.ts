@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as semver from './semver.js';
-import { displayPath, formatUserError, UserError, userErrors } from './errors.js';
+import { displayPath, formatUserError, UserError } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
-import { buildReport, findingReport, SCHEMA_VERSION, type Mode } from './output/report.js';
+import { buildReport, errorReports, SCHEMA_VERSION, type Mode } from './output/report.js';
 import { COLOR, PLAIN, useColor, type Style } from './output/style.js';
 import { currentReleaseData } from './family/current-data.js';
 import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
@@ -324,15 +324,14 @@ function timeoutFrom(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 10_000;
 }
 
-/** Bad input is a one-line cargo-style error; anything else is a bug, still reported without a stack trace. */
+/** Bad input is a cargo-style error line per error; anything else is a bug, still reported without a stack trace. */
 function failure(e: unknown, io: Io, mode: Mode, json: boolean, format: MessageFormat = 'human'): number {
   const error = e instanceof UserError ? e : new UserError(`internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)`);
   io.stderr.write(`${formatUserError(error, io.cwd)}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
   if (format === 'github') io.stderr.write(failureAnnotations(error, io.cwd, io.env));
   if (json) {
-    const errors = userErrors(error).map((one) => findingReport({ level: 'error', ...(one.location ?? {}), message: one.message }, io.cwd));
-    const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors, vendored: [], diff: '', diffBase: '.' };
+    const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: errorReports([error], io.cwd), vendored: [], diff: '', diffBase: '.' };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return 2;

@@ -6,8 +6,8 @@
  * the test skips, visibly.
  *
  * Each workspace gets a bare run and an upgrade, both through checkWorkspaceRun (cargo oracle, `git apply` equals
- * `--write`, idempotence). The upgrade is `--to latest`. When a run stops with exit 2 (one located error), the way
- * out the error itself names (`--to X`, `--exclude C`, `--apply-crate-migrations`) is taken, so the advice is
+ * `--write`, idempotence). The upgrade is `--to latest`. When a run stops with exit 2 (located errors), the way
+ * out the first error names (`--to X`, `--exclude C`, `--apply-crate-migrations`) is taken, so the advice is
  * tested too; an upgrade then tries each older line down to the workspace's own. The outcome per repository is
  * printed as a table.
  */

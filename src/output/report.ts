@@ -1,4 +1,4 @@
-import { displayPath } from '../errors.js';
+import { displayPath, userErrors, type UserError } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { Change, ChangeReason, CrateChange, ExcludedCrate, Finding, MigrationNote, Target } from '../plan/types.js';
@@ -121,7 +121,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     roots,
     files: plan.files.map((f) => fileReport(f, cwd)),
     warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
-    errors: plan.errors.map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd)),
+    errors: errorReports(plan.errors, cwd),
     vendored: plan.vendored.map((v) => ({ path: rel(v.dir), crates: v.crates, source: v.config ? { config: rel(v.config.file), name: v.config.source } : null })),
     diff,
     diffBase: displayPath(base, cwd),
@@ -165,4 +165,9 @@ export function findingReport(f: Finding | { readonly level: 'error'; readonly f
   if (f.line !== undefined) out.line = f.line;
   if (f.column !== undefined) out.column = f.column;
   return out;
+}
+
+/** Every error (an aggregate's, one by one) as the report's `errors` list them. */
+export function errorReports(errors: readonly UserError[], cwd: string): FindingReport[] {
+  return errors.flatMap(userErrors).map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd));
 }
