@@ -5,7 +5,7 @@ import { modeOf, parseArgs, UsageError, wantsJson, yankedWithoutTo, type Args, t
 import { helpText, usageErrorText, versionText } from './cli/usage.js';
 import { planPaths, type Plan } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
-import { buildReport, findingReport, SCHEMA_VERSION, type Mode } from './output/report.js';
+import { buildReport, errorReports, SCHEMA_VERSION, type Mode } from './output/report.js';
 import { COLOR, PLAIN, useColor, type Style } from './output/style.js';
 import { currentReleaseData } from './family/current-data.js';
 import { embeddedReleaseData, type ReleaseData } from './family/release-data.js';
@@ -15,6 +15,8 @@ import { groupBy } from './plan/util.js';
 import { summary } from './output/summary.js';
 import { guardedWrite, interruptedRoots } from './output/guarded-write.js';
 import { JOURNAL_NAME } from './output/journal.js';
+import { failureAnnotations, planAnnotations, type MessageFormat } from './output/github.js';
+import { changedList } from './output/list.js';
 import { Interrupted, signalStatus, watchSignals, type SignalWatch } from './output/signals.js';
 
 interface Io {
@@ -50,6 +52,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   if (args.command === 'doctor') return runDoctor(args.positionals, o, io, style);
   if (args.command === 'notes') return runNotes(args.positionals, o, argv, io);
+  const format: MessageFormat = (o['message-format'] as MessageFormat | undefined) ?? 'human';
   const mode: Mode = o.write ? 'write' : o.check ? 'check' : 'dry-run';
   const paths = args.positionals.length > 0 ? args.positionals : ['.'];
 
@@ -93,12 +96,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
     } catch (e) {
       if (e instanceof Interrupted) {
-        failure(new UserError(`interrupted by ${e.signal}; nothing was written`), io, mode, o.json === true);
+        failure(new UserError(`interrupted by ${e.signal}; nothing was written`), io, mode, o.json === true, format);
         return signalStatus(e.signal);
       }
-      return failure(e, io, mode, o.json === true);
+      return failure(e, io, mode, o.json === true, format);
     }
-    const status = await output(plan, mode, { json: o.json === true, updateLock: o['update-lock'] === true }, io, style);
+    const status = await output(plan, mode, { json: o.json === true, list: o.list === true, updateLock: o['update-lock'] === true }, io, style);
+    if (format === 'github') io.stderr.write(planAnnotations(plan, mode, io.cwd, io.env));
     const s = signals?.received();
     if (s === undefined) return status;
     io.stderr.write(`${style.cyan('note')}: ${s} arrived after every file was written; the run finished first\n`);
@@ -109,10 +113,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** The diff, JSON, summary and follow-ups of a plan (written already when `mode` is write); the exit status. */
-async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; readonly updateLock: boolean }, io: Io, style: Style): Promise<number> {
+async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; readonly list: boolean; readonly updateLock: boolean }, io: Io, style: Style): Promise<number> {
   const base = diffBase(plan.files, io.cwd);
   const diff = unifiedDiff(plan.files, base);
   if (o.json) io.stdout.write(`${JSON.stringify(buildReport(plan, mode, diff, io.cwd, base), null, 2)}\n`);
+  else if (o.list) io.stdout.write(changedList(plan, io.cwd));
   else if (mode !== 'write') io.stdout.write(useColor(io.stdout, io.env) ? colorDiff(diff, COLOR) : diff);
   io.stderr.write(summary(plan, mode, io.cwd, style));
   if (mode !== 'write') {
@@ -122,12 +127,15 @@ async function output(plan: Plan, mode: Mode, o: { readonly json: boolean; reado
   }
   for (const e of plan.errors) io.stderr.write(`${formatUserError(e, io.cwd)}\n`);
   if (plan.errors.length > 0) {
-    io.stderr.write(`${plan.errors.length} ${plan.errors.length === 1 ? 'root was' : 'roots were'} left out because of errors${mode === 'write' ? '; the others were written (--keep-going)' : ''}\n`);
+    const n = plan.failedRoots;
+    io.stderr.write(`${n} ${n === 1 ? 'root was' : 'roots were'} left out because of errors${mode === 'write' ? '; the others were written (--keep-going)' : ''}\n`);
     return 2;
   }
-  if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0) {
+  if (base !== path.resolve(io.cwd) && mode !== 'write' && plan.files.length > 0 && !o.list) {
     io.stderr.write(`${style.cyan('note')}: the workspace lies above the current directory, so the diff names files relative to ${base}: apply it with \`git -C ${base} apply\`\n`);
   }
+  // cargo's way of saying what to do next; the last line of a --check that found something.
+  if (mode === 'check' && plan.files.length > 0) io.stderr.write(`${style.cyan('help')}: run with --write to apply\n`);
   if (mode === 'write') {
     // Loaded only here (as doctor is below): a dry run, the common case, starts faster without them.
     const { formatLockNotes, lockStates, runLockUpdates, staleLocks } = await import('./output/lock-update.js');
@@ -241,28 +249,26 @@ function timeoutFrom(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 10_000;
 }
 
-/** Bad input is a one-line cargo-style error; anything else is a bug, still reported without a stack trace. */
-function failure(e: unknown, io: Io, mode: Mode, json: boolean): number {
-  const error =
-    e instanceof UserError
-      ? { level: 'error' as const, ...(e.location ?? {}), message: e.message }
-      : { level: 'error' as const, message: `internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)` };
-  io.stderr.write(e instanceof UserError ? `${formatUserError(e, io.cwd)}\n` : `error: ${error.message}\n`);
+/** Bad input is a cargo-style error line per error; anything else is a bug, still reported without a stack trace. */
+function failure(e: unknown, io: Io, mode: Mode, json: boolean, format: MessageFormat = 'human'): number {
+  const error = e instanceof UserError ? e : new UserError(`internal error: ${(e as Error)?.message ?? String(e)} (this is a bug in wasmtime-align; nothing was written)`);
+  io.stderr.write(`${formatUserError(error, io.cwd)}\n`);
   if (!(e instanceof UserError) && io.env.WASMTIME_ALIGN_DEBUG) io.stderr.write(`${(e as Error)?.stack}\n`);
+  if (format === 'github') io.stderr.write(failureAnnotations(error, io.cwd, io.env));
   if (json) writeErrorReport(error, io, mode);
   return 2;
 }
 
 /** The JSON report of a run that stopped before planning anything: no roots, no files, the error. */
-function writeErrorReport(error: Parameters<typeof findingReport>[0], io: Io, mode: Mode): void {
-  const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: [findingReport(error, io.cwd)], vendored: [], diff: '', diffBase: '.' };
+function writeErrorReport(error: UserError, io: Io, mode: Mode): void {
+  const report = { schemaVersion: SCHEMA_VERSION, mode, changed: false, roots: [], files: [], warnings: [], errors: errorReports([error], io.cwd), vendored: [], diff: '', diffBase: '.' };
   io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
 /** A command line that cannot run: clap's text on stderr, and with --json the error report on stdout too; exit 2. */
 function usageFailure(e: UsageError, argv: readonly string[], io: Io): number {
   io.stderr.write(usageErrorText(e));
-  if (wantsJson(argv, e.command)) writeErrorReport({ level: 'error', message: e.opts.tip !== undefined ? `${e.message}; tip: ${e.opts.tip}` : e.message }, io, modeOf(argv));
+  if (wantsJson(argv, e.command)) writeErrorReport(new UserError(e.opts.tip !== undefined ? `${e.message}; tip: ${e.opts.tip}` : e.message), io, modeOf(argv));
   return 2;
 }
 

@@ -26,7 +26,10 @@ export interface PlanResult {
   readonly plan: Plan;
 }
 
-/** Plans every workspace under the paths. Never writes. Throws `UserError` on bad input. */
+/**
+ * Plans every workspace under the paths. Never writes. Throws `UserError` on bad input: every error of the run at once
+ * (a `UserErrors` listing them) when there are several.
+ */
 export function plan(paths: string | readonly string[], options: Options = {}): PlanResult {
   const cwd = options.cwd ?? process.cwd();
   const { cwd: _cwd, ...request } = options;
@@ -43,7 +46,7 @@ export function apply(result: PlanResult): void {
   guardedWriteSync(result.plan);
 }
 
-export { UserError, formatUserError } from './errors.js';
+export { UserError, UserErrors, userErrors, formatUserError } from './errors.js';
 export { doctor, doctorExitCode, formatDoctor, toJson as doctorJson } from './doctor/index.js';
 export type { DoctorReport, DoctorOptions } from './doctor/index.js';
 export type { Report, RootReport, FileReport, EditReport, FindingReport, Mode } from './output/report.js';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { discover, type VendoredDir } from './discover/index.js';
-import { displayPath, UserError } from './errors.js';
+import { displayPath, ErrorSink, UserError } from './errors.js';
 import { renderManifest } from './edit/render.js';
 import { validateRendered } from './edit/validate.js';
 import { checkMeaning } from './edit/meaning.js';
@@ -45,8 +45,10 @@ export interface Plan {
   readonly files: readonly FilePlan[];
   /** Problems found while discovering workspaces (packages cargo itself would reject are skipped). */
   readonly findings: readonly Finding[];
-  /** With `keepGoing`: the errors of the roots left out; their files are not in `files`. */
+  /** With `keepGoing`: the errors of the roots left out, every one; their files are not in `files`. */
   readonly errors: readonly UserError[];
+  /** With `keepGoing`: how many roots the errors left out. */
+  readonly failedRoots: number;
   /** The release data the plan was made with (the family, releases, migration rules). */
   readonly data: ReleaseData;
   /** Vendored directories discovery skipped as a whole. */
@@ -66,31 +68,35 @@ export interface PlanRequest extends RepoSettings {
 
 /**
  * Read every manifest, plan every root, render and validate every file; nothing is written here.
- * Throws UserError on bad input, before anything could be written.
+ * Throws UserError on bad input, before anything could be written: every error of every root together (UserErrors).
  */
 export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan {
   const data = req.data ?? embeddedReleaseData();
   // A `--to` of the command line is checked before anything is read; a root's own `to` when the root is planned.
   const to = req.to === undefined ? undefined : resolveTo(req.to, data, { allowUnknownVersion: req.allowUnknownVersion === true, allowYanked: req.allowYanked === true });
-  const discovery = discover(paths, { keepGoing: req.keepGoing === true, skipFailuresWithoutFamily: (name) => data.family(name) !== undefined });
-  const errors: UserError[] = [...discovery.errors];
+  // Every root is planned even when one fails, so that a run reports every error at once (`errors`).
+  const discovery = discover(paths, { keepGoing: true, skipFailuresWithoutFamily: (name) => data.family(name) !== undefined });
+  const errors = new ErrorSink();
+  discovery.errors.forEach((e) => errors.add(e));
+  let failedRoots = discovery.failedRoots;
   const roots: PlannedRoot[] = [];
   const files: FilePlan[] = [];
   for (const r of discovery.roots) {
-    try {
+    // A root that fails is left out whole; its files are neither rendered nor written.
+    const planned = errors.attempt(() => {
       const opts = rootOptions(r, req, to, data);
       const planned = planRoot(r, opts, data);
       const toWarnings = opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message }));
       const root = toWarnings.length > 0 ? { ...planned, findings: [...toWarnings, ...planned.findings] } : planned;
       checkMeaning(root, (name) => data.family(name) !== undefined);
-      const rendered = renderRoot(root, data);
-      roots.push({ ...root, generated: generatedSections(root.manifests) });
-      files.push(...rendered);
-    } catch (e) {
-      // With keepGoing a root that fails is left out whole; its files are neither rendered nor written.
-      if (!req.keepGoing || !(e instanceof UserError)) throw e;
-      errors.push(e);
+      return { root, rendered: renderRoot(root, data) };
+    });
+    if (planned === undefined) {
+      failedRoots++;
+      continue;
     }
+    roots.push({ ...planned.root, generated: generatedSections(planned.root.manifests) });
+    files.push(...planned.rendered);
   }
   files.sort((a, b) => (a.manifest.path < b.manifest.path ? -1 : 1));
   for (const [i, f] of files.entries()) {
@@ -100,16 +106,16 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
       throw new UserError('this package is a member of two workspaces; run the tool on each of them separately', { file: f.manifest.path });
     }
   }
+  // Without keepGoing nothing is planned when anything failed: every error is reported, together.
+  errors.sort();
+  if (!req.keepGoing) errors.throwIfAny(failedRoots);
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', ...w }));
   for (const v of discovery.vendored) findings.push({ level: 'note', file: v.dir, message: vendoredMessage(v) });
   for (const message of to?.warnings ?? []) findings.push({ level: 'warning', message });
   for (const { pattern, closest } of unmatchedPatterns(req.exclude ?? [], roots.map((r) => r.excluded), data)) {
     findings.push({ level: 'warning', message: `--exclude ${pattern} matches no family crate in use${closest !== undefined && closest !== pattern ? `; did you mean \`${closest}\`?` : ''}` });
   }
-  if (discovery.roots.length === 0 && findings.length === 0 && errors.length === 0) {
-    findings.push({ level: 'warning', message: `no Cargo.toml found under ${paths.map((p) => displayPath(path.resolve(p))).join(', ')}` });
-  }
-  return { roots, files, findings, errors, data, vendored: discovery.vendored };
+  return { roots, files, findings, errors: errors.list, failedRoots, data, vendored: discovery.vendored };
 }
 
 /** The options for one root: the command line's, else the root's settings, else the defaults. */

@@ -243,7 +243,8 @@ test('a member glob `crates/**` over a symlink loop terminates (works or fails c
   assert.ok(ms < 30_000, `terminates: ${ms} ms`);
   const errors = errorLines(r);
   if (r.status === 2) {
-    assert.equal(errors.length, 1, r.stderr);
+    // Every member that fails to load is named (each link is one), then the total.
+    assert.ok(errors.length === 1 || /^error: could not align 1 root due to \d+ previous errors; nothing was written$/.test(errors.at(-1)!), r.stderr);
     assert.deepEqual(treeDifferences(readTree(dir), before), [], 'nothing written');
   } else {
     assert.equal(r.status, 0, r.stderr);

@@ -70,7 +70,7 @@ const HEAD =
 /** Only a dry run counts the breaking release notes the upgrade crosses. */
 const NOTES_LINE = '  note: the upgrade crosses 11 breaking release notes (Changed, Removed, Security Fixes; 26.0.0): `wasmtime-align notes` lists them\n';
 const SUMMARY_DRY = `${HEAD}${NOTES_LINE}  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n3 files would change (dry run; --write applies it)\n`;
-const SUMMARY_CHECK = `${HEAD}  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n3 files would change\n`;
+const SUMMARY_CHECK = `${HEAD}  3 manifests to change: Cargo.toml, a/Cargo.toml, b/Cargo.toml\n3 files would change\nhelp: run with --write to apply\n`;
 const SUMMARY_WRITE = `${HEAD}  3 manifests changed: Cargo.toml, a/Cargo.toml, b/Cargo.toml\nwrote 3 files\n`;
 const SUMMARY_ALIGNED = 'Cargo.toml (workspace of 2 members): wasmtime family at 26.0.1 (newest requested)\n  already aligned\nnothing to change\n';
 
@@ -781,7 +781,7 @@ test('a path inside a workspace: the diff printed in a member directory names fi
   assert.match(dry.stdout, /^diff --git a\/Cargo.toml b\/Cargo.toml\n/);
   assert.ok(dry.stderr.endsWith(`note: the workspace lies above the current directory, so the diff names files relative to ${ws}: apply it with \`git -C ${ws} apply\`\n`), dry.stderr);
   const json = JSON.parse(runCli(['--json'], member).stdout) as { diffBase: string; diff: string };
-  assert.equal(json.diffBase, '..');
+  assert.equal(json.diffBase, ws);
   assert.equal(json.diff, dry.stdout);
   gitApply(copy, dry.stdout);
   const w = runCli(['--write'], member);

@@ -5,6 +5,7 @@
  */
 import * as semver from '../semver.js';
 import { closest } from '../plan/features.js';
+import { MESSAGE_FORMATS } from '../output/github.js';
 
 interface OptionSpec {
   readonly type: 'boolean' | 'string';
@@ -19,6 +20,8 @@ export const OPTIONS = {
   write: { type: 'boolean' },
   check: { type: 'boolean' },
   json: { type: 'boolean' },
+  list: { type: 'boolean' },
+  'message-format': { type: 'string' },
   exact: { type: 'boolean' },
   'no-lift': { type: 'boolean' },
   exclude: { type: 'string', multiple: true },
@@ -40,7 +43,7 @@ export const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 
 /** What help and errors call an option's value (`--to <version>`); `<value>` when not listed. */
-export const VALUE_NAMES: Readonly<Partial<Record<OptionName, string>>> = { to: 'version', exclude: 'crate', 'index-url': 'url' };
+export const VALUE_NAMES: Readonly<Partial<Record<OptionName, string>>> = { to: 'version', exclude: 'crate', 'index-url': 'url', 'message-format': 'fmt' };
 
 /**
  * The options each command takes, in the order its help lists them. `run` is the default command (no command
@@ -52,6 +55,8 @@ export const COMMANDS = {
     'write',
     'check',
     'json',
+    'list',
+    'message-format',
     'exact',
     'no-lift',
     'exclude',
@@ -233,6 +238,11 @@ function check({ command, values: o, positionals }: Args): void {
   if (command === 'help' && positionals[0] !== undefined && !COMMAND_WORDS.includes(positionals[0] as never)) fail(`unrecognized subcommand '${positionals[0]}'`, true);
   if (o.write && o.check) fail("the argument '--write' cannot be used with '--check'");
   if (o['update-lock'] && !o.write) fail("the argument '--update-lock' requires '--write'");
+  if (o.list && o.json) fail("the argument '--list' cannot be used with '--json'");
+  const format = o['message-format'];
+  if (format !== undefined && !MESSAGE_FORMATS.includes(format as never)) {
+    fail(`invalid value '${format}' for '${optionLabel('message-format')}'\n  [possible values: ${MESSAGE_FORMATS.join(', ')}]`);
+  }
   if (o.to !== undefined && !isVersionSpec(o.to)) {
     fail(`invalid value '${o.to}' for '--to <version>': expected a version like 26.0.1, a line like 26, or latest`);
   }

@@ -62,6 +62,8 @@ const HELP: Readonly<Record<OptionName, readonly string[] | Partial<Record<Comma
   write: ['Apply the changes'],
   check: ['Print the diff and exit with 1 if anything would change'],
   json: { run: ['Print a JSON report on stdout instead of the diff'], doctor: ['Print a JSON report on stdout'], notes: ['Print the notes as JSON'] },
+  list: ['Print only the paths of the files that would change (or, with --write, that changed),', 'one per line, instead of the diff'],
+  'message-format': ['human (default), or github: also print GitHub Actions annotations for errors,', 'warnings and files that would change (on stderr)'],
   exact: ['Write exact requirements (=X.Y.Z)'],
   'no-lift': ['Align versions where they stand; add nothing to [workspace.dependencies]'],
   exclude: ['Leave a crate (and the family crates it pins exactly) as it is; repeatable,', 'comma lists and globs (cranelift-*) accepted'],

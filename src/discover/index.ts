@@ -1,4 +1,4 @@
-import { displayPath, UserError } from '../errors.js';
+import { displayPath, UserError, UserErrors, userErrors } from '../errors.js';
 import type { Manifest } from '../manifest/read.js';
 import { isTable } from '../manifest/dependencies.js';
 import { groupBy } from '../plan/util.js';
@@ -26,8 +26,10 @@ export interface Discovery {
   readonly roots: readonly Root[];
   /** human-readable warnings, e.g. skipped orphan packages */
   readonly warnings: readonly DiscoveryWarning[];
-  /** With `keepGoing`: the errors of the paths and workspaces that were left out (otherwise the first one throws). */
+  /** With `keepGoing`: the errors of the paths and workspaces that were left out (otherwise they throw, all together). */
   readonly errors: readonly UserError[];
+  /** How many roots the errors left out (a root that cannot load, with all its errors, counts once). */
+  readonly failedRoots: number;
   /** Vendored directories skipped as a whole, sorted by path. */
   readonly vendored: readonly VendoredDir[];
 }
@@ -39,7 +41,7 @@ export interface DiscoveryWarning {
 }
 
 export interface DiscoverOptions {
-  /** Record the errors of broken paths and workspaces and go on (see Discovery.errors). */
+  /** Return the errors of broken paths and workspaces with the rest (see Discovery.errors) instead of throwing them. */
   readonly keepGoing?: boolean;
   /**
    * When given, a root that fails to load and of which no manifest that can be read names a crate this says is
@@ -55,12 +57,11 @@ export interface DiscoverOptions {
  */
 export function discover(paths: readonly string[], opts: DiscoverOptions = {}): Discovery {
   const model = new CargoModel();
+  // Every error is collected (once), so that one run reports all of them; without keepGoing they throw together.
   const errors = new Map<string, UserError>();
   const fail = (e: UserError): void => {
-    if (!opts.keepGoing) throw e;
-    errors.set(`${e.location?.file}:${e.location?.line}:${e.location?.column}:${e.message}`, e);
+    for (const one of userErrors(e)) errors.set(`${one.location?.file}:${one.location?.line}:${one.location?.column}:${one.message}`, one);
   };
-  // With keepGoing, a broken path or workspace is recorded (once) and the others are still found.
   const attempt = <T>(f: () => T): T | undefined => {
     try {
       return f();
@@ -93,21 +94,28 @@ export function discover(paths: readonly string[], opts: DiscoverOptions = {}): 
     if ('message' in r) warnings.push(r);
     else roots.set(r.manifest.path, r);
   }
+  let failedRoots = 0;
   for (const [root, group] of groupBy(failures, (f) => f.root)) {
-    if (group.some((f) => f.namesFamily)) group.forEach((f) => fail(f.error));
-    else warnings.push(skippedWarning(model, root, group[0]!.error));
+    if (group.some((f) => f.namesFamily)) {
+      failedRoots++;
+      group.forEach((f) => fail(f.error));
+    } else warnings.push(skippedWarning(model, root, group[0]!.error));
   }
+  if (!opts.keepGoing && errors.size > 0) throw errors.size === 1 ? [...errors.values()][0]! : new UserErrors([...errors.values()], failedRoots);
   const vendored = new Map(scans.flatMap((s) => s.vendored).map((v) => [v.dir, v]));
   return {
     roots: [...roots.values()].sort((a, b) => byString(a.manifest.path, b.manifest.path)),
     warnings,
     errors: [...errors.values()],
+    failedRoots,
     vendored: [...vendored.values()].sort((a, b) => byString(a.dir, b.dir)),
   };
 }
 
 /** The one warning for a root skipped because it cannot load and names nothing of the family. */
-function skippedWarning(model: CargoModel, root: string, e: UserError): DiscoveryWarning {
+function skippedWarning(model: CargoModel, root: string, error: UserError): DiscoveryWarning {
+  // One warning for the root: its first error says why.
+  const e = userErrors(error)[0]!;
   const at = e.location ?? { file: root };
   let what = displayPath(root);
   try {

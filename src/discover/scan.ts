@@ -19,7 +19,8 @@ export interface Scan {
 }
 
 /**
- * Every Cargo.toml a user path stands for: the file itself, or all below a directory. Vendored crates are skipped
+ * Every Cargo.toml a user path stands for: the file itself, or all below a directory, or when there is none below
+ * it the nearest one above it (as cargo finds a manifest from inside a package); neither is an error. Vendored crates are skipped
  * as a whole: a directory holding `.cargo-checksum.json` (what `cargo vendor` writes), and a directory that a
  * cargo config in the path, above it or below it names as a `directory` source.
  */
@@ -44,7 +45,22 @@ export function scanPath(input: string): Scan {
   // A config met during the walk may name a directory walked before it.
   const kept = files.filter((f) => sources.containing(f) === undefined);
   const vendored = [...byVendorDir(vendoredCrates.filter((d) => sources.containing(d) === undefined)), ...sources.skippedUnder(abs)];
+  if (kept.length === 0 && vendored.length === 0) {
+    // Nothing below: a directory inside a package (`crates/a/src`) stands for that package, as cargo finds it.
+    const above = manifestAbove(abs);
+    if (above === undefined) throw new UserError('no Cargo.toml found in it or any parent directory', { file: abs });
+    return { files: [above], vendored: [], warnings: sources.warnings };
+  }
   return { files: kept, vendored, warnings: sources.warnings };
+}
+
+/** Cargo's `find_root_manifest_for_wd` from the parent of `dir`: the nearest Cargo.toml above it. */
+function manifestAbove(dir: string): string | undefined {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const candidate = path.join(d, 'Cargo.toml');
+    if (statFollow(candidate)?.isFile()) return candidate;
+    if (path.dirname(d) === d) return undefined;
+  }
 }
 
 function scanDir(root: string, sources: DirectorySources): { files: string[]; vendoredCrates: string[] } {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, UserErrors } from '../errors.js';
 import { isTable, packageDependencyTables } from '../manifest/dependencies.js';
 import type { Manifest, TomlTable } from '../manifest/read.js';
 import { hasPackage } from './config.js';
@@ -29,15 +29,15 @@ export interface LoadFailure {
 export function loadFailure(model: CargoModel, file: string, error: UserError, isFamily: (packageName: string) => boolean): LoadFailure {
   const root = rootOf(model, file);
   if (root !== undefined && root !== file) {
-    let rootFails = false;
+    let rootError: UserError | undefined;
     try {
       model.workspace(root);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      rootFails = true;
+      rootError = e;
     }
-    // The workspace itself cannot load: the failure is its failure.
-    if (rootFails) return { root, error, namesFamily: [...manifestsOf(model, root), file].some((f) => mayNameFamily(model, f, isFamily)) };
+    // The workspace itself cannot load: the failure is its failure, and its other errors (every broken member) go with it.
+    if (rootError) return { root, error: new UserErrors([error, rootError]), namesFamily: [...manifestsOf(model, root), file].some((f) => mayNameFamily(model, f, isFamily)) };
   }
   const files = root === file ? manifestsOf(model, file) : [file];
   return { root: file, error, namesFamily: files.some((f) => mayNameFamily(model, f, isFamily)) };

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { displayPath, UserError } from '../errors.js';
+import { displayPath, ErrorSink, UserError } from '../errors.js';
 import { readManifest, type Manifest } from '../manifest/read.js';
 import { hasPackage, locatedError, packageName, readWorkspaceConfig, type WorkspaceConfig } from './config.js';
 import { pathDeps } from './deps.js';
@@ -137,18 +137,23 @@ export class CargoModel {
       }
     };
 
+    // Cargo stops at the first member that fails to load; every one is reported here, so one run names them all.
+    const errors = new ErrorSink();
     const listed = memberPaths(cfg.rootDir, cfg.members ?? []);
     for (const mp of listed) {
       const file = manifestIn(mp.dir);
       const via = mp.viaGlob ? `referenced via \`${mp.entry}\` ` : 'referenced ';
-      add(
-        file,
-        false,
-        (message) => locatedError(root, ['workspace', 'members', mp.index], message),
-        () => `failed to load manifest for workspace member \`${displayPath(mp.dir)}\` ${via}by workspace at \`${displayPath(rootFile)}\`: failed to read \`${displayPath(file)}\`: No such file or directory`,
+      errors.attempt(() =>
+        add(
+          file,
+          false,
+          (message) => locatedError(root, ['workspace', 'members', mp.index], message),
+          () => `failed to load manifest for workspace member \`${displayPath(mp.dir)}\` ${via}by workspace at \`${displayPath(rootFile)}\`: failed to read \`${displayPath(file)}\`: No such file or directory`,
+        ),
       );
     }
-    add(rootFile, false, (message) => new UserError(message, { file: rootFile }), () => 'failed to read manifest');
+    errors.attempt(() => add(rootFile, false, (message) => new UserError(message, { file: rootFile }), () => 'failed to read manifest'));
+    errors.throwIfAny();
 
     this.checkDefaultMembers(root, cfg, members, listed.map((mp) => mp.dir));
     this.validate(rootFile, cfg, members, listedAt);

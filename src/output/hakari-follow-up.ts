@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { relativePath } from '../errors.js';
+import { displayPath } from '../errors.js';
 import type { Plan } from '../pipeline.js';
 
 /**
@@ -12,7 +12,7 @@ export function hakariFollowUps(plan: Plan, cwd: string): string[] {
   const out: string[] = [];
   for (const root of plan.roots) {
     if (root.generated.length === 0 || !root.manifests.some((m) => changed.has(m.path))) continue;
-    const dir = relativePath(path.dirname(root.manifest.path), cwd);
+    const dir = displayPath(path.dirname(root.manifest.path), cwd);
     out.push(dir === '.' ? 'cargo hakari generate' : `(cd ${shellWord(dir)} && cargo hakari generate)`);
   }
   return out;

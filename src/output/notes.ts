@@ -3,7 +3,7 @@
  * that subcommand (it reads data/release-notes.json); a normal run knows only the count of breaking notes.
  */
 import { packageName } from '../discover/config.js';
-import { displayPath, relativePath } from '../errors.js';
+import { displayPath } from '../errors.js';
 import { BREAKING_SECTIONS, embeddedReleaseNotes, type ReleaseNotes } from '../family/release-notes.js';
 import type { ReleaseData } from '../family/release-data.js';
 import { isTable, packageDependencyTables, workspaceDependencies } from '../manifest/dependencies.js';
@@ -179,7 +179,7 @@ export function notesJson(roots: readonly NotesRoot[], all: boolean, cwd: string
     schemaVersion: SCHEMA_VERSION,
     sections: all ? 'all' : BREAKING_SECTIONS,
     roots: roots.map((n) => ({
-      manifest: relativePath(n.root.manifest.path, cwd),
+      manifest: displayPath(n.root.manifest.path, cwd),
       from: n.from,
       target: n.target,
       releases: n.releases.map((r) => ({

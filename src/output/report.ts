@@ -1,4 +1,4 @@
-import { relativePath } from '../errors.js';
+import { displayPath, userErrors, type UserError } from '../errors.js';
 import { tableLabel } from '../manifest/dependencies.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { LockStaleness, StaleCopy } from '../lock/staleness.js';
@@ -11,7 +11,7 @@ import type { Change, ChangeReason, CrateChange, ExcludedCrate, Finding, Migrati
  */
 export const SCHEMA_VERSION = 1;
 
-/** The JSON report (`--json`), documented in the README. Paths are relative to the current directory. */
+/** The JSON report (`--json`), documented in the README. Paths are relative to the current directory when below it, else absolute, as in every message. */
 export interface Report {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly mode: Mode;
@@ -23,7 +23,7 @@ export interface Report {
   readonly errors: readonly FindingReport[];
   /** Vendored directories discovery skipped as a whole. */
   readonly vendored: readonly VendoredReport[];
-  /** The unified diff; its paths are relative to `diffBase` (relative to the current directory, usually `.`). */
+  /** The unified diff; its paths are relative to `diffBase` (the current directory `.`, or an absolute path above it). */
   readonly diff: string;
   readonly diffBase: string;
 }
@@ -108,7 +108,7 @@ export interface FindingReport {
 }
 
 export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, base: string = cwd): Report {
-  const rel = (p: string): string => relativePath(p, cwd);
+  const rel = (p: string): string => displayPath(p, cwd);
   const changedPaths = new Set(plan.files.map((f) => f.manifest.path));
   const locks = new Map(lockStates(plan, cwd).map((s) => [s.root, s.staleness]));
   const roots = plan.roots.map(
@@ -134,10 +134,10 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     roots,
     files: plan.files.map((f) => fileReport(f, cwd)),
     warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
-    errors: plan.errors.map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd)),
+    errors: errorReports(plan.errors, cwd),
     vendored: plan.vendored.map((v) => ({ path: rel(v.dir), crates: v.crates, source: v.config ? { config: rel(v.config.file), name: v.config.source } : null })),
     diff,
-    diffBase: relativePath(base, cwd),
+    diffBase: displayPath(base, cwd),
   };
 }
 
@@ -146,7 +146,7 @@ function lockReport(s: LockStaleness | undefined, rel: (p: string) => string): L
 }
 
 function fileReport(f: FilePlan, cwd: string): FileReport {
-  return { path: relativePath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
+  return { path: displayPath(f.manifest.path, cwd), edits: f.changes.map(editReport) };
 }
 
 function editReport(c: Change): EditReport {
@@ -178,8 +178,13 @@ function editReport(c: Change): EditReport {
 
 export function findingReport(f: Finding | { readonly level: 'error'; readonly file?: string; readonly line?: number; readonly column?: number; readonly message: string }, cwd: string): FindingReport {
   const out: { -readonly [K in keyof FindingReport]: FindingReport[K] } = { level: f.level, message: f.message };
-  if (f.file !== undefined) out.file = relativePath(f.file, cwd);
+  if (f.file !== undefined) out.file = displayPath(f.file, cwd);
   if (f.line !== undefined) out.line = f.line;
   if (f.column !== undefined) out.column = f.column;
   return out;
+}
+
+/** Every error (an aggregate's, one by one) as the report's `errors` list them. */
+export function errorReports(errors: readonly UserError[], cwd: string): FindingReport[] {
+  return errors.flatMap(userErrors).map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd));
 }

@@ -1,5 +1,5 @@
 import type { AST } from 'toml-eslint-parser';
-import { UserError, type SourceLocation } from '../errors.js';
+import { UserError, type ErrorSink, type SourceLocation } from '../errors.js';
 import type { ReleaseData, CrateRelease, FeatureRule } from '../family/release-data.js';
 import { keyName, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation, nodeLocation, valueLocation } from '../manifest/locate.js';
@@ -25,6 +25,8 @@ export interface FeatureContext {
   readonly dropUnknown: boolean;
   /** Keys crate migrations renamed or made required: `[features]` items naming them follow. */
   readonly moves: CrateMoves;
+  /** Where errors go (an unknown feature, ...): every one is reported, then the root stops. */
+  readonly errors: ErrorSink;
 }
 
 export interface FeatureOutcome {
@@ -161,7 +163,8 @@ function followItem(item: string, ic: ItemContext): string[] {
   if (depPrefix !== undefined || plain !== undefined) {
     if (!required) return [depPrefix !== undefined ? `dep:${dep}` : dep];
     if (depPrefix !== undefined) {
-      throw new UserError(`\`${item}\` in [features] ${name} enables \`${dep}\` as an optional dependency, but the crate migration merged it into a required one; make the feature and the dependency agree by hand, then run again`, loc);
+      ctx.errors.add(new UserError(`\`${item}\` in [features] ${name} enables \`${dep}\` as an optional dependency, but the crate migration merged it into a required one; make the feature and the dependency agree by hand, then run again`, loc));
+      return [item];
     }
     ic.out.findings.push({ level: 'note', ...loc, message: `\`${item}\` in [features] ${name} dropped: \`${dep}\` is required after the crate migration, so it is always built` });
     return [];
@@ -207,7 +210,10 @@ function checkFeatures(features: readonly string[], release: CrateRelease, loc: 
       // The likely fix first (a typo), the way out second, the whole list last.
       const list = [...release.explicitFeatures].sort().join(', ');
       const hint = suggestion ? `; did you mean \`${suggestion}\`? Or --drop-unknown-features drops it` : '; --drop-unknown-features drops it';
-      throw new UserError(`${missing}${hint}. Its features: ${list || '(none)'}`, loc);
+      // Reported, and kept meanwhile so that the root's other features are still checked.
+      ctx.errors.add(new UserError(`${missing}${hint}. Its features: ${list || '(none)'}`, loc));
+      kept.push(f);
+      continue;
     }
     out.findings.push({ level: 'warning', ...loc, message: `${missing}${suggestion ? `; the closest is \`${suggestion}\`` : ''}: dropped` });
   }

@@ -1,5 +1,5 @@
 import * as semver from '../semver.js';
-import { UserError } from '../errors.js';
+import { ErrorSink, UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
 import type { ReleaseData } from '../family/release-data.js';
 import { dependencyEntries, isTable, tableLabel, workspaceDependencies, type DependencyEntry } from '../manifest/dependencies.js';
@@ -61,10 +61,13 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
 
   const changes = new Changes();
   const moves = new CrateMoves();
-  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), { registry, target, versions, opts, data, changes, findings, moves });
+  // Crates that cannot follow, unknown features, ...: every one of the root is reported, then the root stops.
+  const errors = new ErrorSink();
+  const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), { registry, target, versions, opts, data, changes, findings, moves, errors });
   const { align } = keptRanges(moving.candidates, versions, findings);
   const lifted = liftOrAlign(root, scope, align, secondLines, versions, target, opts, changes, findings);
-  const migrations = migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings);
+  const migrations = migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings, errors);
+  errors.throwIfAny();
 
   const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion);
   findings.push(...tool.findings);
@@ -248,6 +251,7 @@ interface FollowContext {
   readonly findings: Finding[];
   /** Keys crate migrations rename or make required, for `[features]` items to follow. */
   readonly moves: CrateMoves;
+  readonly errors: ErrorSink;
 }
 
 function followCrates(list: readonly Candidate[], ctx: FollowContext): Moving {
@@ -255,7 +259,8 @@ function followCrates(list: readonly Candidate[], ctx: FollowContext): Moving {
   const originalOf = new Map<DependencyEntry, DependencyEntry>();
   const candidates: Candidate[] = [];
   for (const c of list) {
-    const moved = followCrate(c, ctx);
+    // A crate that cannot follow is reported and stays as it is meanwhile (so nothing else fails for want of it).
+    const moved = ctx.errors.attempt(() => followCrate(c, ctx)) ?? c;
     if (moved === 'removed') continue; // merged into another entry
     plannedAs.set(c.entry, moved.entry);
     originalOf.set(moved.entry, c.entry);
@@ -360,6 +365,7 @@ function migrateFeaturesOf(
   data: ReleaseData,
   changes: Changes,
   findings: Finding[],
+  errors: ErrorSink,
 ): MigrationNote[] {
   const movingEntries = new Set(candidates.map((c) => c.entry));
   const inheritedMoving = scope.memberEntries.filter((e) => {
@@ -380,10 +386,11 @@ function migrateFeaturesOf(
     wsByKey: scope.wsByKey,
     dropUnknown: opts.dropUnknownFeatures,
     moves,
+    errors,
   });
   findings.push(...outcome.findings);
   for (const { entry, move } of outcome.moves) {
-    applyFeatureMove(entry, move.toCrate, move.toFeature, move.rule.evidence.find((ev) => ev.url)?.url, candidates.map((c) => c.entry), changes, opts);
+    errors.attempt(() => applyFeatureMove(entry, move.toCrate, move.toFeature, move.rule.evidence.find((ev) => ev.url)?.url, candidates.map((c) => c.entry), changes, opts));
   }
   return outcome.migrations;
 }
