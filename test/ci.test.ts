@@ -100,8 +100,8 @@ function twoBrokenRoots(): string {
 const EXPECTED_ERRORS = [
   /^error: one\/Cargo\.toml:2:\d+: failed to load manifest for workspace member `one\/gone` referenced by workspace at `one\/Cargo\.toml`/,
   /^error: one\/b\/Cargo\.toml:7:\d+: invalid TOML: /,
-  /^error: two\/a\/Cargo\.toml:7:\d+: `wasmtime`: wasmtime 26\.0\.1 has no feature `asyn`; the closest is `async`/,
-  /^error: two\/a\/Cargo\.toml:7:\d+: `wasmtime`: wasmtime 26\.0\.1 has no feature `cachee`; the closest is `cache`/,
+  /^error: two\/a\/Cargo\.toml:7:\d+: `wasmtime`: wasmtime 26\.0\.1 has no feature `asyn`; did you mean `async`\?/,
+  /^error: two\/a\/Cargo\.toml:7:\d+: `wasmtime`: wasmtime 26\.0\.1 has no feature `cachee`; did you mean `cache`\?/,
   /^error: two\/b\/Cargo\.toml:7:\d+: `wasmtime-wasi`: wasmtime-wasi 26\.0\.1 has no feature `bogus`/,
   /^error: could not align 2 roots due to 5 previous errors; nothing was written$/,
 ];
@@ -242,7 +242,7 @@ test('--message-format github: errors and warnings with file, line and column; p
   assert.equal(r.status, 2);
   const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::'));
   assert.equal(annotations.length, 2, r.stderr);
-  assert.match(annotations[0]!, /^::error file=ws\/a\/Cargo\.toml,line=7,col=45,title=wasmtime-align::`wasmtime`: wasmtime 26\.0\.1 has no feature `asyn`; the closest is `async`\. Its features: addr2line, /);
+  assert.match(annotations[0]!, /^::error file=ws\/a\/Cargo\.toml,line=7,col=45,title=wasmtime-align::`wasmtime`: wasmtime 26\.0\.1 has no feature `asyn`; did you mean `async`\? Or --drop-unknown-features drops it\. Its features: addr2line, /);
   assert.match(annotations[1]!, /^::error file=ws\/a\/Cargo\.toml,line=7,col=45,title=wasmtime-align::.*no feature `cachee`/);
   // Before the annotations, the usual error lines.
   assert.equal(errorLines(r.stderr).length, 3);

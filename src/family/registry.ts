@@ -119,8 +119,9 @@ export async function refreshIndex(opts: RefreshOptions): Promise<RefreshResult>
   // One deadline for the whole refresh, so a slow registry costs at most 2x the timeout, not N x.
   const deadlineMs = 2 * timeoutMs;
   const deadline = new AbortController();
+  // Kept referenced (it is cleared below): request timeouts are unreferenced timers, so without it a fetch that
+  // stalls without a live handle would let Node leave with status 13 instead of failing at the deadline.
   const timer = setTimeout(() => deadline.abort(), deadlineMs);
-  timer.unref?.();
 
   // The first failure to reach the index at all ends the refresh: every other request would fail the same way,
   // one connection timeout after another. Requests in flight are abandoned; the rest are never made.
