@@ -380,6 +380,7 @@ function migrateFeaturesOf(
     wsByKey: scope.wsByKey,
     dropUnknown: opts.dropUnknownFeatures,
     moves,
+    applyCrateMigrations: opts.applyCrateMigrations,
   });
   findings.push(...outcome.findings);
   for (const { entry, move } of outcome.moves) {
