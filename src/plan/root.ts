@@ -410,9 +410,10 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
   const migration = crateMigration(crate, from, target.release ?? target.version, data);
   if (!migration) {
     // The data may simply end before the target for this crate (a crate the release tags did not cover): its
-    // numbering still says which version belongs to the target, unchecked.
-    const known = newestPlaced(crate, data);
+    // numbering still says which version belongs to the target, unchecked. On a line that goes on after newer
+    // lines began (an LTS line: 24, 36), the crate's data may end on that line while newer lines have it.
     const wanted = target.release ?? target.version;
+    const known = newestPlaced(crate, data, wanted) ?? newestPlaced(crate, data);
     if (known !== undefined && semver.valid(wanted) !== null && semver.lt(known.release, wanted)) {
       findings.push(note(e, `the release data knows ${crate} up to ${known.version} (wasmtime ${known.release}): ${versions.requirementOf(crate) ?? 'its version'} follows its numbering, its features are not checked`));
       return c;
@@ -462,13 +463,27 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
   return { entry: standIn, requirement: c.requirement };
 }
 
-/** The newest version of a crate that the data places on a wasmtime release, with that release. */
-function newestPlaced(crate: string, data: ReleaseData): { version: string; release: string } | undefined {
+/**
+ * The newest version of a crate that the data places on a wasmtime release, with that release; with `line`, on
+ * a release of that wasmtime line (semver-compatible with it) only.
+ */
+function newestPlaced(crate: string, data: ReleaseData, line?: string): { version: string; release: string } | undefined {
+  const wanted = line === undefined ? undefined : semver.coerce(line, { includePrerelease: true });
+  if (line !== undefined && !wanted) return undefined;
   for (const r of [...data.versions(crate)].reverse()) {
     const release = data.releaseOf(crate, r.version);
-    if (release !== undefined) return { version: r.version, release };
+    if (release === undefined) continue;
+    if (wanted && !sameLine(release, wanted)) continue;
+    return { version: r.version, release };
   }
   return undefined;
+}
+
+/** Whether a wasmtime release is on the semver-compatible line of `v` (same major; before 1.0, same minor). */
+function sameLine(release: string, v: semver.SemVer): boolean {
+  const r = semver.coerce(release, { includePrerelease: true });
+  if (!r) return false;
+  return r.major === v.major && (v.major !== 0 || r.minor === v.minor);
 }
 
 /**
