@@ -10,7 +10,7 @@ import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from 
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
 import { crateChanges, crossedReleases } from './crate-changes.js';
-import { applyExclusions } from './exclude.js';
+import { applyExclusions, sameLine, type UnheldTie } from './exclude.js';
 import { CrateMoves } from './crate-moves.js';
 import { mayUseFamily } from './family-use.js';
 import { packageName } from '../discover/config.js';
@@ -49,13 +49,14 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const base = { kind: root.kind, manifest: root.manifest, members: scope.members, manifests: scope.manifests } as const;
   const findings: Finding[] = [...scope.findings];
   const all = registryCandidates(scope, findings);
-  const { registry, excluded } = applyExclusions(all, opts.exclude, data);
+  const { registry, excluded, unheld } = applyExclusions(all, opts.exclude, data);
 
   // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
   // target, and they are kept where they do not already name it (so a second run decides the same).
   const maybeSecond = opts.allKeys ? new Set<DependencyEntry>() : renamedCopies(scope, data);
   const target = chooseRootTarget(registry, maybeSecond, opts, data, root, findings);
   if (!target) return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [], excluded, crates: [], breakingNotes: { count: 0, releases: [] } };
+  findings.push(...unheldWarnings(unheld, target, root.manifest.path));
   const versions = targetVersions(target, data);
   const secondLines = keptSecondLines(registry, maybeSecond, target, findings);
 
@@ -468,22 +469,13 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
  * a release of that wasmtime line (semver-compatible with it) only.
  */
 function newestPlaced(crate: string, data: ReleaseData, line?: string): { version: string; release: string } | undefined {
-  const wanted = line === undefined ? undefined : semver.coerce(line, { includePrerelease: true });
-  if (line !== undefined && !wanted) return undefined;
   for (const r of [...data.versions(crate)].reverse()) {
     const release = data.releaseOf(crate, r.version);
     if (release === undefined) continue;
-    if (wanted && !sameLine(release, wanted)) continue;
+    if (line !== undefined && !sameLine(release, line)) continue;
     return { version: r.version, release };
   }
   return undefined;
-}
-
-/** Whether a wasmtime release is on the semver-compatible line of `v` (same major; before 1.0, same minor). */
-function sameLine(release: string, v: semver.SemVer): boolean {
-  const r = semver.coerce(release, { includePrerelease: true });
-  if (!r) return false;
-  return r.major === v.major && (v.major !== 0 || r.minor === v.minor);
 }
 
 /**
@@ -581,6 +573,24 @@ function patchWarnings(rootManifest: Manifest, changes: readonly Change[], targe
     if (data.family(name) && !stillMatches) warn(`[replace] replaces \`${spec}\`: the replacement must be a release that meets ${target.requirement}, or cargo ignores it`);
   }
   return out;
+}
+
+/**
+ * An excluded crate that requires wasmtime on its own line, while wasmtime moves to another: wasmtime is not
+ * held back (it is what the run aligns to), and cargo builds two copies of it.
+ */
+function unheldWarnings(unheld: readonly UnheldTie[], target: Target, file: string): Finding[] {
+  const to = target.release ?? target.version;
+  return [...groupBy(unheld.filter((u) => !sameLine(u.release, to)), (u) => `${u.crate} ${u.release}`).values()].map((group) => {
+    const { crate, release } = group[0]!;
+    const by = group.map((u) => u.by);
+    const line = release.replace(/^(0\.\d+|\d+)\..*$/, '$1');
+    return {
+      level: 'warning' as const,
+      file,
+      message: `${by.join(', ')} (excluded) ${by.length === 1 ? 'requires' : 'require'} ${crate} ${line}: with ${crate} at ${target.version} cargo builds two copies of ${crate}, and values from one do not work with the other (--to ${line} keeps one)`,
+    };
+  });
 }
 
 /** `8` -> `8`, `26.0.1` -> `26.0.1`, `49.0.0-dev` -> `49.0.0`: the line whose newest release is checked. */
