@@ -421,10 +421,10 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
     }
     const first = data.versions(crate)[0]?.version;
     const which = companion ? `${crate} release that belongs to wasmtime ${target.version}` : `${crate} ${to ?? target.version}`;
-    throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}${waysOut(crate, target, registry, data)}`, entryLocation(e));
+    throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}${waysOut(crate, target, registry, data, opts.applyCrateMigrations)}`, entryLocation(e));
   }
   const where = `\`${e.key}\` cannot follow wasmtime to ${target.version}: ${migration.explanation}`;
-  if (!migration.replacement) throw new UserError(`${where}; there is no automatic replacement${waysOut(crate, target, registry, data)}`, entryLocation(e));
+  if (!migration.replacement) throw new UserError(`${where}; there is no automatic replacement${waysOut(crate, target, registry, data, opts.applyCrateMigrations)}`, entryLocation(e));
   const { crate: next, feature } = migration.replacement;
   if (!opts.applyCrateMigrations) {
     throw new UserError(`${where}; --apply-crate-migrations replaces it with ${next}${feature ? ` and its \`${feature}\` feature` : ''}`, entryLocation(e));
@@ -480,19 +480,36 @@ function newestPlaced(crate: string, data: ReleaseData, line?: string): { versio
 
 /**
  * What a user can do about a crate that cannot follow: the release nearest to the target at which every family
- * crate in use exists (below a target past a removal, above one before a crate's first release), or leaving the
- * crate out.
+ * crate in use exists (below a target past a removal, above one before a crate's first release), counting a
+ * crate that --apply-crate-migrations replaces by one that exists there when the flag is on, and naming the
+ * release the flag would reach when it is off; or leaving the crate out.
  */
-function waysOut(crate: string, target: Target, registry: readonly Candidate[], data: ReleaseData): string {
+function waysOut(crate: string, target: Target, registry: readonly Candidate[], data: ReleaseData, migrations: boolean): string {
   const crates = [...new Set(registry.map((c) => c.entry.package))];
-  const common = data
-    .versions('wasmtime')
-    .filter((w) => !w.yanked && semver.prerelease(w.version) === null && crates.every((c) => data.versionAt(c, w.version) !== undefined))
-    .map((w) => w.version);
   const wanted = semver.coerce(target.release ?? target.version, { includePrerelease: true });
-  const below = wanted ? common.filter((v) => semver.lte(v, wanted)) : [];
-  const nearest = below.at(-1) ?? (wanted ? common.find((v) => semver.gt(v, wanted)) : undefined);
-  const to = nearest ? `every family crate in use exists at ${nearest} (--to ${nearest}), or ` : '';
+  const releases = data
+    .versions('wasmtime')
+    .filter((w) => !w.yanked && semver.prerelease(w.version) === null)
+    .map((w) => w.version);
+  const nearest = (exists: (c: string, w: string) => boolean): string | undefined => {
+    const common = releases.filter((w) => crates.every((c) => exists(c, w)));
+    const below = wanted ? common.filter((v) => semver.lte(v, wanted)) : [];
+    return below.at(-1) ?? (wanted ? common.find((v) => semver.gt(v, wanted)) : undefined);
+  };
+  const plain = (c: string, w: string): boolean => data.versionAt(c, w) !== undefined;
+  const migrated = (c: string, w: string): boolean => {
+    if (plain(c, w)) return true;
+    const next = crateMigration(c, undefined, w, data)?.replacement?.crate;
+    return next !== undefined && data.versionAt(next, w) !== undefined;
+  };
+  const withFlag = nearest(migrated);
+  const without = nearest(plain);
+  let to = '';
+  if (migrations && withFlag) to = `every family crate in use exists at ${withFlag}, with the crate migrations (--to ${withFlag}), or `;
+  else if (without) {
+    const flag = withFlag !== undefined && withFlag !== without ? `; --apply-crate-migrations allows up to ${withFlag} (--to ${withFlag} --apply-crate-migrations)` : '';
+    to = `every family crate in use exists at ${without} (--to ${without})${flag}, or `;
+  } else if (withFlag) to = `--apply-crate-migrations allows ${withFlag} (--to ${withFlag} --apply-crate-migrations), or `;
   return `; ${to}--exclude ${crate} leaves it as it is`;
 }
 
