@@ -251,6 +251,7 @@ async function runNotes(paths: readonly string[], o: ReturnType<typeof parseArgs
       ...given({ allowUnknownVersion: o['allow-unknown-version'], allowYanked: o['allow-yanked'], applyCrateMigrations: o['apply-crate-migrations'], dropUnknownFeatures: o['drop-unknown-features'], allKeys: o['all-keys'] }),
       ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
       data: current.data,
+      notesOnly: true,
     });
     const roots = notesOf(plan, o.all === true);
     io.stdout.write(o.json ? `${JSON.stringify(notesJson(roots, o.all === true, io.cwd), null, 2)}\n` : formatNotes(roots, o.all === true, io.cwd));

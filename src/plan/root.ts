@@ -41,6 +41,11 @@ export interface PlanOptions {
   readonly bumpRustVersion: boolean;
   /** Crates left exactly as they are (names or globs such as `cranelift-*`), with the family crates they pin. */
   readonly exclude: readonly string[];
+  /**
+   * Plan only what the crossed releases need (`notes`): a crate that cannot follow, or a feature the target
+   * lacks, is left out with a warning instead of stopping the root, and nothing planned is meant to be written.
+   */
+  readonly tolerant?: boolean;
 }
 
 /** Plans one workspace or standalone package. Pure: reads the parsed manifests and the release data. */
@@ -65,7 +70,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const moving = followCrates(registry.filter((c) => !secondLines.has(c.entry)), { registry, target, versions, opts, data, changes, findings, moves });
   const { align } = keptRanges(moving.candidates, versions, findings);
   const lifted = liftOrAlign(root, scope, align, secondLines, versions, target, opts, changes, findings);
-  const migrations = migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings);
+  const migrations = tolerated(opts, findings, [], () => migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings));
 
   const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion);
   findings.push(...tool.findings);
@@ -86,6 +91,17 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const crossed = crossedReleases(crates, counts.keys(), target.release, data);
   const breakingNotes = { count: crossed.reduce((n, r) => n + counts.get(r)!, 0), releases: crossed };
   return { ...base, target, changes: list, findings, lifted, migrations, excluded, crates, breakingNotes };
+}
+
+/** `f()`, or with `opts.tolerant` (`notes`), `fallback` when it stops on a user error, which becomes a warning. */
+function tolerated<T, F>(opts: PlanOptions, findings: Finding[], fallback: F, f: () => T): T | F {
+  try {
+    return f();
+  } catch (e) {
+    if (!opts.tolerant || !(e instanceof UserError)) throw e;
+    findings.push({ level: 'warning', ...(e.location ?? {}), message: e.message });
+    return fallback;
+  }
 }
 
 /** A root's manifests and the dependency entries on the family, with how to tell which crate an entry is. */
@@ -256,7 +272,9 @@ function followCrates(list: readonly Candidate[], ctx: FollowContext): Moving {
   const originalOf = new Map<DependencyEntry, DependencyEntry>();
   const candidates: Candidate[] = [];
   for (const c of list) {
-    const moved = followCrate(c, ctx);
+    // `notes` needs what the other crates cross: one that cannot follow is left out there, its error a warning.
+    const moved = tolerated(ctx.opts, ctx.findings, 'left out' as const, () => followCrate(c, ctx));
+    if (moved === 'left out') continue;
     if (moved === 'removed') continue; // merged into another entry
     plannedAs.set(c.entry, moved.entry);
     originalOf.set(moved.entry, c.entry);
