@@ -260,6 +260,7 @@ function familyRecords(d: Derivation, entries: ReadonlyMap<string, ReadonlyMap<s
       ...(Object.keys(mapped).length > 0 ? { mapped } : {}),
       ...(own.length > 0 ? { own } : {}),
       ...(member.pins.size > 0 ? { pins } : {}),
+      ...(member.ties.size > 0 ? { ties: Object.fromEntries(member.ties) } : {}),
     };
   }
   return out;

@@ -181,6 +181,7 @@ async function runNotes(paths: readonly string[], o: Values, argv: readonly stri
       ...given({ allowUnknownVersion: o['allow-unknown-version'], allowYanked: o['allow-yanked'], applyCrateMigrations: o['apply-crate-migrations'], dropUnknownFeatures: o['drop-unknown-features'], allKeys: o['all-keys'] }),
       ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
       data: current.data,
+      notesOnly: true,
     });
     const yanked = yankedWithoutTo(o, 'notes', toSetting(plan));
     if (yanked) return usageFailure(yanked, argv, io);

@@ -62,6 +62,12 @@ export interface Plan {
 export interface PlanRequest extends RepoSettings {
   /** Plan the roots that have no error even when others do (their errors are collected in `Plan.errors`). */
   readonly keepGoing?: boolean;
+  /**
+   * For `notes`: plan each root's target and crossed releases even where a crate cannot follow (left out with a
+   * warning) or a feature is missing at the target (dropped); the plan is neither checked nor rendered, and must
+   * not be written.
+   */
+  readonly notesOnly?: boolean;
   /** The release data to plan with (default: the embedded data; the CLI and the API pass it overlaid with the user cache). */
   readonly data?: ReleaseData;
 }
@@ -84,8 +90,12 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
   for (const r of discovery.roots) {
     // A root that fails is left out whole; its files are neither rendered nor written.
     const planned = errors.attempt(() => {
-      const opts = rootOptions(r, req, to, data);
+      const options = rootOptions(r, req, to, data);
+      // Crate migrations applied: crates they replace follow the target too, and fewer are left out.
+      const opts = req.notesOnly ? { ...options, tolerant: true, dropUnknownFeatures: true, applyCrateMigrations: true } : options;
       const planned = planRoot(r, opts, data);
+      // `notes` reads the plan only: nothing is checked or rendered.
+      if (req.notesOnly) return { root: planned, rendered: [] };
       const toWarnings = opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message }));
       const root = toWarnings.length > 0 ? { ...planned, findings: [...toWarnings, ...planned.findings] } : planned;
       checkMeaning(root, (name) => data.family(name) !== undefined);

@@ -88,3 +88,25 @@ test('a feature that would no longer switch its optional dependency on is stoppe
       };
   rejects(base, /feature `wasi` would no longer switch on `wasmtime-wasi`/);
 });
+
+test('a dependency feature that a crate migration moves out of [features] into an entry is stopped', () => {
+  const dir = writeTree(tempDir('meaning-move'), {
+    'a/Cargo.toml':
+      '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2021"\n\n[features]\nblocking = ["wasmtime-wasi/sync"]\n\n[dependencies]\nwasmtime = "17"\nwasmtime-wasi = { version = "17", default-features = false }\nwasi-common = { version = "17", optional = true }\n',
+  });
+  const [root] = discover([`${dir}/a`]).roots;
+  const p = planRoot(root!, { ...OPTS, to: '18.0.4', applyCrateMigrations: true }, data);
+  // The plan moves the item to the crate the feature moved to: `blocking` still builds it, and only then.
+  const array = p.changes.find((c) => c.kind === 'array');
+  assert.deepEqual(array?.kind === 'array' ? array.after : undefined, ['wasi-common/sync']);
+  assert.doesNotThrow(() => checkMeaning(p, isFamily));
+  // What the plan did before: the item gone, the feature always built by the wasi-common entry.
+  const t = tampered(p, (cs) =>
+    cs.map((c) => {
+      if (c.kind === 'array') return { ...c, after: [], replacements: new Map([[0, []]]) };
+      if (c.kind === 'rewrite' && c.entry.key === 'wasi-common') return { ...c, after: { ...(c.after as Record<string, unknown>), features: ['sync'] } as never };
+      return c;
+    }),
+  );
+  rejects(t, /feature `blocking` would no longer switch on `wasmtime-wasi\/sync`, and `wasi-common` would build `sync` always/);
+});

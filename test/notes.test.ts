@@ -176,10 +176,19 @@ test('notes: errors are one cargo-style line and exit 2', () => {
   const all = runCli(['--all'], dir);
   assert.equal(all.status, 2);
   assert.match(all.stderr, /^error: unexpected argument '--all' found/);
+});
+
+test('notes: a crate that cannot follow (a plan error) does not hide the notes the other crates cross', () => {
+  // wasi-common ends at 46: the run stops there, but what moving wasmtime to 47 means is what the user needs now.
   const cannot = writeFiles(tempDir('notes-cannot'), { 'Cargo.toml': pkg('p', 'wasmtime = "46.0.0"\nwasi-common = "46.0.0"') });
-  const c = runCli(['notes', '--to', '47.0.3'], cannot);
-  assert.equal(c.status, 2);
-  assert.match(c.stderr, /^error: Cargo\.toml:8:1: `wasi-common` cannot follow wasmtime to 47\.0\.3: /);
+  const run = runCli(['--to', '47.0.3'], cannot);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /^error: Cargo\.toml:8:1: `wasi-common` cannot follow wasmtime to 47\.0\.3: /);
+  const c = runCli(['notes', '--to', '47.0.3', '--json'], cannot);
+  assert.equal(c.status, 0, c.stderr);
+  const j = JSON.parse(c.stdout) as { roots: { target: string; releases: { version: string }[] }[] };
+  assert.equal(j.roots[0]!.target, '47.0.3');
+  assert.deepEqual(j.roots[0]!.releases.map((x) => x.version), releasesBetween(46, '47.0.3'));
 });
 
 test('JSON schema: schemaVersion, roots[].crates with from (as written, unique, sorted), to, members; companions included', () => {

@@ -164,6 +164,10 @@ test('every crate in the data is family, with its numbering, or excluded with th
   assert.ok(data.exactPins('wasmtime-wasi', '17.0.3').includes('wasi-common'));
   assert.ok(!data.exactPins('wasmtime-wasi', '37.0.1').includes('wasi-common'));
   assert.ok(data.exactPins('wasmtime', '36.0.2').includes('wasmtime-environ'));
+  // Requirements on one compatible line without `=` (the data's `ties`, for --exclude).
+  assert.ok(data.lockstepTies('cranelift-wasm', '0.112.3').includes('cranelift-codegen'));
+  assert.ok(data.lockstepTies('wasi-common', '36.0.0').includes('wasmtime'));
+  assert.ok(!data.lockstepTies('wasi-common', '36.0.0').includes('wiggle'), 'an `=` pin is a pin, not a tie');
 });
 
 test('companion versions hold for every wasmtime release in the data', () => {

@@ -165,7 +165,15 @@ function compare(before: PackageView, after: PackageView, moved: ReadonlyMap<str
     // The entry another was merged into was matched under its own slot; a new slot is new.
     if (!before.deps.has(slot)) problems.push(`\`${a.key}\` would appear in [${a.table.replace(/\|$/, '').replace('|', ' ')}]`);
   }
-  problems.push(...compareFeatures(before, after, renamed, madeRequired));
+  // Dependency features an entry builds now that it did not before (family features may be renamed or added).
+  const gainedAlways = new Map<string, string>(); // feature -> the key that builds it
+  for (const [slot, a] of after.deps) {
+    if (!isFamily(a.package)) continue;
+    const beforeSlot = [...moved.entries()].find(([, m]) => `${a.table}|${m.to}` === slot && !m.merged)?.[0] ?? slot;
+    const b = before.deps.get(beforeSlot);
+    for (const f of a.features) if (!b?.features.includes(f)) gainedAlways.set(f, a.key);
+  }
+  problems.push(...compareFeatures(before, after, renamed, madeRequired, gainedAlways, isFamily));
   return problems;
 }
 
@@ -174,11 +182,20 @@ function compare(before: PackageView, after: PackageView, moved: ReadonlyMap<str
  * migrations; a dependency a merge made required is always on); and no item cargo accepted before is one it
  * rejects after.
  */
-function compareFeatures(before: PackageView, after: PackageView, renamed: ReadonlyMap<string, string>, madeRequired: ReadonlySet<string>): string[] {
+function compareFeatures(
+  before: PackageView,
+  after: PackageView,
+  renamed: ReadonlyMap<string, string>,
+  madeRequired: ReadonlySet<string>,
+  gainedAlways: ReadonlyMap<string, string>,
+  isFamily: (p: string) => boolean,
+): string[] {
   const problems: string[] = [];
   const names = new Set([...Object.keys(before.features), ...Object.keys(after.features)]);
   const enabledBefore = enables(before);
   const enabledAfter = enables(after);
+  const activatedBefore = activations(before, isFamily);
+  const activatedAfter = activations(after, isFamily);
   const invalidBefore = invalidItems(before);
   const invalidAfter = invalidItems(after);
   for (const name of names) {
@@ -189,7 +206,19 @@ function compareFeatures(before: PackageView, after: PackageView, renamed: Reado
     const want = [...(enabledBefore.get(name) ?? [])].map((k) => renamed.get(k) ?? k).filter((k) => !madeRequired.has(k));
     const got = enabledAfter.get(name) ?? new Set<string>();
     const lost = want.filter((k) => !got.has(k));
-    const gained = [...got].filter((k) => !want.includes(k));
+    const actBefore = activatedBefore.get(name) ?? [];
+    const actAfter = activatedAfter.get(name) ?? [];
+    // A family feature that moved to another crate (wasmtime-wasi `sync` -> wasi-common): the item naming it
+    // there may switch that crate on, as the item naming the old crate did for it.
+    const movedTo = new Set(actAfter.filter((a) => actBefore.some((b) => b.feature === a.feature && (renamed.get(b.key) ?? b.key) !== a.key)).map((a) => a.key));
+    const gained = [...got].filter((k) => !want.includes(k) && !movedTo.has(k));
+    // A dependency feature this feature switched on must not become one an entry always builds instead.
+    for (const b of actBefore) {
+      const key = gainedAlways.get(b.feature);
+      if (key !== undefined && !actAfter.some((a) => a.feature === b.feature)) {
+        problems.push(`feature \`${name}\` would no longer switch on \`${b.key}/${b.feature}\`, and \`${key}\` would build \`${b.feature}\` always`);
+      }
+    }
     if (lost.length > 0) problems.push(`feature \`${name}\` would no longer switch on ${lost.map((k) => `\`${k}\``).join(', ')}`);
     if (gained.length > 0) problems.push(`feature \`${name}\` would newly switch on ${gained.map((k) => `\`${k}\``).join(', ')}`);
     for (const item of invalidAfter.get(name) ?? []) {
@@ -239,6 +268,32 @@ function enables(v: PackageView): Map<string, Set<string>> {
       }
     }
     out.set(name, deps);
+  }
+  return out;
+}
+
+/**
+ * Per feature, the family dependency features it switches on (`x/f`, `x?/f`), through other features too. Only
+ * the feature's name and the key are kept: a rule may rename the feature, a crate migration the key.
+ */
+function activations(v: PackageView, isFamily: (p: string) => boolean): Map<string, { key: string; feature: string }[]> {
+  const family = new Set([...v.deps.values()].filter((d) => isFamily(d.package)).map((d) => d.key));
+  const out = new Map<string, { key: string; feature: string }[]>();
+  for (const name of Object.keys(v.features)) {
+    const seen = new Set<string>([name]);
+    const list: { key: string; feature: string }[] = [];
+    for (const queue = [name]; queue.length > 0; ) {
+      for (const item of v.features[queue.pop()!] ?? []) {
+        const m = /^([^/?:]+)\??\/(.+)$/.exec(item);
+        if (m) {
+          if (family.has(m[1]!)) list.push({ key: m[1]!, feature: m[2]! });
+        } else if (item in v.features && !seen.has(item)) {
+          seen.add(item);
+          queue.push(item);
+        }
+      }
+    }
+    out.set(name, list);
   }
   return out;
 }

@@ -40,6 +40,11 @@ export interface FamilyMember {
    * newest release with dependency data still does).
    */
   readonly pins: ReadonlyMap<string, PinRange>;
+  /**
+   * Family crates it requires on one compatible line with another operator (`^0.112.3`, `~36.0`, `36.0.0`):
+   * cargo builds a second copy of such a crate when the rest of the workspace moves it to another line.
+   */
+  readonly ties: ReadonlyMap<string, PinRange>;
 }
 
 export interface PinRange {
@@ -269,20 +274,24 @@ function membership(placed: Placement, releases: ReadonlyMap<string, readonly Lo
       continue;
     }
     const newest = [...versions].sort(([a], [b]) => semver.compare(a, b)).at(-1)!;
-    members.set(crate, { crate, numbering: numberingOf(newest[0], newest[1])!, releases: versions, pins: new Map() });
+    members.set(crate, { crate, numbering: numberingOf(newest[0], newest[1])!, releases: versions, pins: new Map(), ties: new Map() });
   }
-  for (const [crate, member] of members) (member as { pins: ReadonlyMap<string, PinRange> }).pins = exactPins(releases.get(crate) ?? [], members);
+  for (const [crate, member] of members) {
+    const list = releases.get(crate) ?? [];
+    (member as { pins: ReadonlyMap<string, PinRange> }).pins = requiredRanges(list, members, (req) => req.trim().startsWith('='));
+    (member as { ties: ReadonlyMap<string, PinRange> }).ties = requiredRanges(list, members, (req) => !req.trim().startsWith('=') && lockstepVersion(req) !== undefined);
+  }
   return { members, excluded };
 }
 
-/** The family crates a crate's releases pin with `=`, and over which of its versions. */
-function exactPins(list: readonly LockstepRelease[], members: ReadonlyMap<string, FamilyMember>): Map<string, PinRange> {
+/** The family crates a crate's releases require with a requirement `which` accepts, and over which of its versions. */
+function requiredRanges(list: readonly LockstepRelease[], members: ReadonlyMap<string, FamilyMember>, which: (req: string) => boolean): Map<string, PinRange> {
   const withDeps = list.filter((r) => r.deps.length > 0).sort((a, b) => semver.compare(a.version, b.version));
   const newest = withDeps.at(-1)?.version;
   const seen = new Map<string, { from: string; last: string }>();
   for (const r of withDeps) {
     for (const d of r.deps) {
-      if (!members.has(d.package) || !d.req.trim().startsWith('=')) continue;
+      if (!members.has(d.package) || !which(d.req)) continue;
       const s = seen.get(d.package);
       if (s === undefined) seen.set(d.package, { from: r.version, last: r.version });
       else s.last = r.version;

@@ -72,6 +72,11 @@ export interface FamilyRecord {
   readonly own?: readonly string[];
   /** Family crates its releases pin with `=`, over which of its versions. */
   readonly pins?: Readonly<Record<string, PinRange>>;
+  /**
+   * Family crates its releases require on one compatible line with another operator (`^0.112.3`), over which of
+   * its versions. Added after format 2 first shipped: data without it reads as no ties.
+   */
+  readonly ties?: Readonly<Record<string, PinRange>>;
 }
 
 export interface ReleaseDataFile {
@@ -162,6 +167,11 @@ export interface ReleaseData {
   /** The family crates `crate@version` pins with `=` (the data's pin ranges; a newer version pins what the newest did). */
   exactPins(crate: string, version: string): readonly string[];
   /**
+   * The family crates `crate@version` requires on one compatible line without `=` (`cranelift-wasm 0.112.3` ->
+   * `cranelift-codegen ^0.112.3`; `wasi-common 36.0.0` -> `wasmtime ^36.0.0`).
+   */
+  lockstepTies(crate: string, version: string): readonly string[];
+  /**
    * wasmtime's rust_version at that release (declared from 5.0.0). For a version the data lacks, that of the newest
    * known release on its major.minor line (constant within a line, checked by the generator). Else undefined.
    */
@@ -236,6 +246,7 @@ function recordedFamily(file: ReleaseDataFile, versions: (crate: string) => read
     excluded: new Map(Object.entries(file.excluded)),
     numbering: (crate) => (Object.hasOwn(file.family, crate) ? file.family[crate]!.numbering : undefined),
     pins: (crate) => new Map(Object.entries((Object.hasOwn(file.family, crate) ? file.family[crate]!.pins : undefined) ?? {})),
+    ties: (crate) => new Map(Object.entries((Object.hasOwn(file.family, crate) ? file.family[crate]!.ties : undefined) ?? {})),
     releases(crate) {
       let m = maps.get(crate);
       if (m === undefined && Object.hasOwn(file.family, crate)) {
@@ -290,6 +301,7 @@ function overlaidFamily(base: Data, overlay: ReadonlyMap<string, readonly IndexR
     releases: (crate) => d.members.get(crate)?.releases,
     // Pins are read from dependency lists, which only the overlay's releases carry here.
     pins: (crate) => (fresh.has(crate) ? new Map([...base.familyTable.pins(crate), ...(d.members.get(crate)?.pins ?? [])]) : base.familyTable.pins(crate)),
+    ties: (crate) => (fresh.has(crate) ? new Map([...base.familyTable.ties(crate), ...(d.members.get(crate)?.ties ?? [])]) : base.familyTable.ties(crate)),
   };
 }
 
@@ -300,6 +312,7 @@ interface FamilyTable {
   numbering(crate: string): Numbering | undefined;
   releases(crate: string): ReadonlyMap<string, string> | undefined;
   pins(crate: string): ReadonlyMap<string, PinRange>;
+  ties(crate: string): ReadonlyMap<string, PinRange>;
 }
 
 function fromIndex(r: IndexRelease, source: 'cache'): CrateRelease {
@@ -430,10 +443,11 @@ class Data implements ReleaseData {
   }
 
   exactPins(crate: string, version: string): readonly string[] {
-    if (semver.valid(version) === null) return [];
-    return [...this.familyTable.pins(crate)]
-      .filter(([, r]) => semver.gte(version, r.from) && (r.until === undefined || semver.lte(version, r.until)))
-      .map(([pinned]) => pinned);
+    return inRange(this.familyTable.pins(crate), version);
+  }
+
+  lockstepTies(crate: string, version: string): readonly string[] {
+    return inRange(this.familyTable.ties(crate), version);
   }
 
   breakingNotes(): ReadonlyMap<string, number> {
@@ -446,4 +460,10 @@ class Data implements ReleaseData {
     const v = semver.parse(wasmtimeVersion);
     return v === null ? undefined : this.resolveLine('wasmtime', `${v.major}.${v.minor}`)?.rustVersion;
   }
+}
+
+/** The crates whose range covers `version` (a newer version than the range's data requires what the newest did). */
+function inRange(ranges: ReadonlyMap<string, PinRange>, version: string): readonly string[] {
+  if (semver.valid(version) === null) return [];
+  return [...ranges].filter(([, r]) => semver.gte(version, r.from) && (r.until === undefined || semver.lte(version, r.until))).map(([c]) => c);
 }

@@ -33,7 +33,8 @@ export function summary(plan: Plan, mode: Mode, cwd: string, style: Style): stri
       out.push(`  lifted into [workspace.dependencies]: ${root.lifted.join(', ')} (${entries} member ${entries === 1 ? 'entry' : 'entries'})`);
     }
     if (root.excluded.length > 0) {
-      const held = (x: RootPlan['excluded'][number]): string => (x.heldBy ? `${x.crate} (pinned exactly by ${x.heldBy})` : x.crate);
+      const held = (x: RootPlan['excluded'][number]): string =>
+        x.heldBy ? `${x.crate} (${x.tie ? 'required on its line' : 'pinned exactly'} by ${x.heldBy}${x.through?.length ? `, through ${x.through.join(', ')}` : ''})` : x.crate;
       out.push(`  excluded, left as they are: ${root.excluded.map(held).join(', ')}`);
     }
     out.push(...crateTable(root.crates, style));

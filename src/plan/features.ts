@@ -3,12 +3,12 @@ import { UserError, type ErrorSink, type SourceLocation } from '../errors.js';
 import type { ReleaseData, CrateRelease, FeatureRule } from '../family/release-data.js';
 import { keyName, type DependencyEntry } from '../manifest/dependencies.js';
 import { entryLocation, nodeLocation, valueLocation } from '../manifest/locate.js';
-import type { Manifest, TomlTable } from '../manifest/read.js';
+import type { Manifest } from '../manifest/read.js';
 import type { Changes } from './changes.js';
 import type { CrateMoves } from './crate-moves.js';
 import { migrateFeatures, ruleVersion, type AppliedRule, type FeatureMove } from './migrate-features.js';
 import { isReported, type ReportedRule } from './semantic-rules.js';
-import type { Finding, MigrationNote } from './types.js';
+import type { EntryValue, Finding, MigrationNote } from './types.js';
 import { groupBy } from './util.js';
 import { featuresOf, usesDefaultFeatures, withFeatures } from './values.js';
 
@@ -27,6 +27,8 @@ export interface FeatureContext {
   readonly moves: CrateMoves;
   /** Where errors go (an unknown feature, ...): every one is reported, then the root stops. */
   readonly errors: ErrorSink;
+  /** Whether crate migrations may be applied (a `[features]` item whose feature moved to another crate). */
+  readonly applyCrateMigrations: boolean;
 }
 
 export interface FeatureOutcome {
@@ -171,6 +173,7 @@ function followItem(item: string, ic: ItemContext): string[] {
   }
   const weak = weakMark === '?' && !required ? '?' : '';
   const e = ic.byKey.get(dep);
+  const moved: string[] = [];
   const to = e ? ctx.targetOf(e) : undefined;
   let features = [feature!];
   if (e !== undefined && to !== undefined) {
@@ -181,7 +184,9 @@ function followItem(item: string, ic: ItemContext): string[] {
       const migrated = migrateFeatures({ crate, from, to, features, usesDefaults, subject: 'reference', data: ctx.data });
       features = [...migrated.features];
       for (const a of migrated.applied) ic.out.migrations.push(migrationNote(loc, `[features] ${name}`, crate, from, to, a));
-      for (const move of migrated.moves) ic.out.moves.push({ entry: e, move });
+      // The feature stays switched on by this item, now on the crate it moved to: never on that crate's entry,
+      // where it would be built whether or not the feature is on.
+      for (const move of migrated.moves) moved.push(...movedItem(item, e, move, weak !== '', ic));
       for (const d of migrated.semantic.filter(isReported)) ic.out.findings.push(semanticWarning(loc, `\`${item}\` in [features] ${name}`, d));
     }
     const release = ctx.data.release(crate, to);
@@ -190,9 +195,51 @@ function followItem(item: string, ic: ItemContext): string[] {
   // Two old names can become one (`jitdump`, `vtune` -> `profiling`): the list keeps it once.
   const items = features.map((f) => `${dep}${weak}/${f}`);
   // `x/f` also switched the optional dependency x on; with f gone, the item must still do that.
-  const optional = e !== undefined && typeof ic.changes.valueOf(e) === 'object' && (ic.changes.valueOf(e) as TomlTable).optional === true;
+  const optional = e !== undefined && isOptional(ic.changes.valueOf(e));
   if (items.length === 0 && weak === '' && optional) items.push(ic.depSyntax.has(dep) ? `dep:${dep}` : dep);
-  return items;
+  return [...items, ...moved.filter((x) => !items.includes(x))];
+}
+
+function isOptional(v: EntryValue): boolean {
+  return typeof v === 'object' && v.optional === true;
+}
+
+/**
+ * `"wasmtime-wasi/sync"` when wasmtime-wasi's `sync` moved to wasi-common: `"wasi-common/sync"`, naming the
+ * manifest's entry for that crate (the same table's first). A strong item also switches that entry on where it is
+ * optional (the moved code is what the feature asked for; a note says so); a weak one stays weak where it can
+ * (`"wasi-common?/sync"`), and where the entry is required it can only become strong, with a note that the
+ * condition on the old dependency is gone.
+ */
+function movedItem(item: string, from: DependencyEntry, move: FeatureMove, weak: boolean, ic: ItemContext): string[] {
+  const { name, loc, ctx } = ic;
+  const what = `\`${item}\` in [features] ${name}: ${from.package}'s \`${move.feature}\` moved to ${move.toCrate}${move.toFeature ? ` (\`${move.toFeature}\`)` : ''}`;
+  const candidates = [...ic.byKey.values()].filter((o) => o.table.scope === 'package' && ctx.packageOf(o) === move.toCrate);
+  const sibling = candidates.find((o) => JSON.stringify(o.table) === JSON.stringify(from.table)) ?? candidates[0];
+  if (!ctx.applyCrateMigrations) throw new UserError(`${what}; --apply-crate-migrations makes the item name ${sibling ? `\`${sibling.key}\`` : 'that crate'}`, loc);
+  if (!sibling) throw new UserError(`${what}; add ${move.toCrate} to the manifest's dependencies by hand, then run again`, loc);
+  const key = sibling.key;
+  const optional = isOptional(ic.changes.valueOf(sibling));
+  if (move.toFeature === undefined) {
+    // The feature became the crate itself: the item switches it on where it is optional.
+    if (!optional || weak) return [];
+    ic.out.findings.push({ level: 'note', ...loc, message: `${what}: it now switches on the optional \`${key}\`` });
+    return [ic.depSyntax.has(key) ? `dep:${key}` : key];
+  }
+  let features = [move.toFeature];
+  const to = ctx.targetOf(sibling);
+  const release = to === undefined ? undefined : ctx.data.release(ctx.packageOf(sibling), to);
+  if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, ic.out);
+  if (features.length === 0) return [];
+  const mark = weak && optional ? '?' : '';
+  if (weak && !optional) {
+    ic.out.findings.push({ level: 'note', ...loc, message: `${what}: \`${key}\` is required, so the item becomes \`${key}/${move.toFeature}\` and no longer depends on whether \`${from.key}\` is on` });
+  } else if (weak) {
+    ic.out.findings.push({ level: 'note', ...loc, message: `${what}: the item becomes \`${key}?/${move.toFeature}\`, which depends on whether \`${key}\` is on (no longer \`${from.key}\`)` });
+  } else if (optional) {
+    ic.out.findings.push({ level: 'note', ...loc, message: `${what}: the item becomes \`${key}/${move.toFeature}\`, which also switches on the optional \`${key}\`` });
+  }
+  return features.map((f) => `${key}${mark}/${f}`);
 }
 
 /** Features the release lacks stop the run (or, with --drop-unknown-features, are dropped with a warning). */

@@ -10,7 +10,7 @@ import { floorVersion, parseRequirement, sameRequirement, simpleOperator } from 
 import { Changes } from './changes.js';
 import { crateMigration } from './crate-migrations.js';
 import { crateChanges, crossedReleases } from './crate-changes.js';
-import { applyExclusions } from './exclude.js';
+import { applyExclusions, sameLine, type UnheldTie } from './exclude.js';
 import { CrateMoves } from './crate-moves.js';
 import { mayUseFamily } from './family-use.js';
 import { packageName } from '../discover/config.js';
@@ -41,6 +41,11 @@ export interface PlanOptions {
   readonly bumpRustVersion: boolean;
   /** Crates left exactly as they are (names or globs such as `cranelift-*`), with the family crates they pin. */
   readonly exclude: readonly string[];
+  /**
+   * Plan only what the crossed releases need (`notes`): a crate that cannot follow, or a feature the target
+   * lacks, is left out with a warning instead of stopping the root, and nothing planned is meant to be written.
+   */
+  readonly tolerant?: boolean;
 }
 
 /** Plans one workspace or standalone package. Pure: reads the parsed manifests and the release data. */
@@ -49,13 +54,14 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const base = { kind: root.kind, manifest: root.manifest, members: scope.members, manifests: scope.manifests } as const;
   const findings: Finding[] = [...scope.findings];
   const all = registryCandidates(scope, findings);
-  const { registry, excluded } = applyExclusions(all, opts.exclude, data);
+  const { registry, excluded, unheld } = applyExclusions(all, opts.exclude, data);
 
   // Renamed copies of a crate next to the crate itself may be a deliberate second line; they do not choose the
   // target, and they are kept where they do not already name it (so a second run decides the same).
   const maybeSecond = opts.allKeys ? new Set<DependencyEntry>() : renamedCopies(scope, data);
   const target = chooseRootTarget(registry, maybeSecond, opts, data, root, findings);
   if (!target) return { ...base, target: undefined, changes: [], findings, lifted: [], migrations: [], excluded, crates: [], breakingNotes: { count: 0, releases: [] } };
+  findings.push(...unheldWarnings(unheld, target, root.manifest.path));
   const versions = targetVersions(target, data);
   const secondLines = keptSecondLines(registry, maybeSecond, target, findings);
 
@@ -67,7 +73,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const { align } = keptRanges(moving.candidates, versions, findings);
   const lifted = liftOrAlign(root, scope, align, secondLines, versions, target, opts, changes, findings);
   const migrations = migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings, errors);
-  errors.throwIfAny();
+  stopOnErrors(errors, opts, findings);
 
   const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion);
   findings.push(...tool.findings);
@@ -88,6 +94,12 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const crossed = crossedReleases(crates, counts.keys(), target.release, data);
   const breakingNotes = { count: crossed.reduce((n, r) => n + counts.get(r)!, 0), releases: crossed };
   return { ...base, target, changes: list, findings, lifted, migrations, excluded, crates, breakingNotes };
+}
+
+/** Every error of the root stops it; with `opts.tolerant` (`notes`) they are warnings and planning goes on. */
+function stopOnErrors(errors: ErrorSink, opts: PlanOptions, findings: Finding[]): void {
+  if (!opts.tolerant) return errors.throwIfAny();
+  for (const e of errors.list) findings.push({ level: 'warning', ...(e.location ?? {}), message: e.message });
 }
 
 /** A root's manifests and the dependency entries on the family, with how to tell which crate an entry is. */
@@ -387,6 +399,7 @@ function migrateFeaturesOf(
     dropUnknown: opts.dropUnknownFeatures,
     moves,
     errors,
+    applyCrateMigrations: opts.applyCrateMigrations,
   });
   findings.push(...outcome.findings);
   for (const { entry, move } of outcome.moves) {
@@ -416,19 +429,20 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
   const migration = crateMigration(crate, from, target.release ?? target.version, data);
   if (!migration) {
     // The data may simply end before the target for this crate (a crate the release tags did not cover): its
-    // numbering still says which version belongs to the target, unchecked.
-    const known = newestPlaced(crate, data);
+    // numbering still says which version belongs to the target, unchecked. On a line that goes on after newer
+    // lines began (an LTS line: 24, 36), the crate's data may end on that line while newer lines have it.
     const wanted = target.release ?? target.version;
+    const known = newestPlaced(crate, data, wanted) ?? newestPlaced(crate, data);
     if (known !== undefined && semver.valid(wanted) !== null && semver.lt(known.release, wanted)) {
       findings.push(note(e, `the release data knows ${crate} up to ${known.version} (wasmtime ${known.release}): ${versions.requirementOf(crate) ?? 'its version'} follows its numbering, its features are not checked`));
       return c;
     }
     const first = data.versions(crate)[0]?.version;
     const which = companion ? `${crate} release that belongs to wasmtime ${target.version}` : `${crate} ${to ?? target.version}`;
-    throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}${waysOut(crate, target, registry, data)}`, entryLocation(e));
+    throw new UserError(`\`${e.key}\` cannot follow wasmtime to ${target.version}: the release data knows no ${which}${first && !companion ? ` (its first release is ${first})` : ''}${waysOut(crate, target, registry, data, opts.applyCrateMigrations)}`, entryLocation(e));
   }
   const where = `\`${e.key}\` cannot follow wasmtime to ${target.version}: ${migration.explanation}`;
-  if (!migration.replacement) throw new UserError(`${where}; there is no automatic replacement${waysOut(crate, target, registry, data)}`, entryLocation(e));
+  if (!migration.replacement) throw new UserError(`${where}; there is no automatic replacement${waysOut(crate, target, registry, data, opts.applyCrateMigrations)}`, entryLocation(e));
   const { crate: next, feature } = migration.replacement;
   if (!opts.applyCrateMigrations) {
     throw new UserError(`${where}; --apply-crate-migrations replaces it with ${next}${feature ? ` and its \`${feature}\` feature` : ''}`, entryLocation(e));
@@ -468,30 +482,52 @@ function followCrate(c: Candidate, { registry, target, versions, opts, data, cha
   return { entry: standIn, requirement: c.requirement };
 }
 
-/** The newest version of a crate that the data places on a wasmtime release, with that release. */
-function newestPlaced(crate: string, data: ReleaseData): { version: string; release: string } | undefined {
+/**
+ * The newest version of a crate that the data places on a wasmtime release, with that release; with `line`, on
+ * a release of that wasmtime line (semver-compatible with it) only.
+ */
+function newestPlaced(crate: string, data: ReleaseData, line?: string): { version: string; release: string } | undefined {
   for (const r of [...data.versions(crate)].reverse()) {
     const release = data.releaseOf(crate, r.version);
-    if (release !== undefined) return { version: r.version, release };
+    if (release === undefined) continue;
+    if (line !== undefined && !sameLine(release, line)) continue;
+    return { version: r.version, release };
   }
   return undefined;
 }
 
 /**
  * What a user can do about a crate that cannot follow: the release nearest to the target at which every family
- * crate in use exists (below a target past a removal, above one before a crate's first release), or leaving the
- * crate out.
+ * crate in use exists (below a target past a removal, above one before a crate's first release), counting a
+ * crate that --apply-crate-migrations replaces by one that exists there when the flag is on, and naming the
+ * release the flag would reach when it is off; or leaving the crate out.
  */
-function waysOut(crate: string, target: Target, registry: readonly Candidate[], data: ReleaseData): string {
+function waysOut(crate: string, target: Target, registry: readonly Candidate[], data: ReleaseData, migrations: boolean): string {
   const crates = [...new Set(registry.map((c) => c.entry.package))];
-  const common = data
-    .versions('wasmtime')
-    .filter((w) => !w.yanked && semver.prerelease(w.version) === null && crates.every((c) => data.versionAt(c, w.version) !== undefined))
-    .map((w) => w.version);
   const wanted = semver.coerce(target.release ?? target.version, { includePrerelease: true });
-  const below = wanted ? common.filter((v) => semver.lte(v, wanted)) : [];
-  const nearest = below.at(-1) ?? (wanted ? common.find((v) => semver.gt(v, wanted)) : undefined);
-  const to = nearest ? `every family crate in use exists at ${nearest} (--to ${nearest}), or ` : '';
+  const releases = data
+    .versions('wasmtime')
+    .filter((w) => !w.yanked && semver.prerelease(w.version) === null)
+    .map((w) => w.version);
+  const nearest = (exists: (c: string, w: string) => boolean): string | undefined => {
+    const common = releases.filter((w) => crates.every((c) => exists(c, w)));
+    const below = wanted ? common.filter((v) => semver.lte(v, wanted)) : [];
+    return below.at(-1) ?? (wanted ? common.find((v) => semver.gt(v, wanted)) : undefined);
+  };
+  const plain = (c: string, w: string): boolean => data.versionAt(c, w) !== undefined;
+  const migrated = (c: string, w: string): boolean => {
+    if (plain(c, w)) return true;
+    const next = crateMigration(c, undefined, w, data)?.replacement?.crate;
+    return next !== undefined && data.versionAt(next, w) !== undefined;
+  };
+  const withFlag = nearest(migrated);
+  const without = nearest(plain);
+  let to = '';
+  if (migrations && withFlag) to = `every family crate in use exists at ${withFlag}, with the crate migrations (--to ${withFlag}), or `;
+  else if (without) {
+    const flag = withFlag !== undefined && withFlag !== without ? `; --apply-crate-migrations allows up to ${withFlag} (--to ${withFlag} --apply-crate-migrations)` : '';
+    to = `every family crate in use exists at ${without} (--to ${without})${flag}, or `;
+  } else if (withFlag) to = `--apply-crate-migrations allows ${withFlag} (--to ${withFlag} --apply-crate-migrations), or `;
   return `; ${to}--exclude ${crate} leaves it as it is`;
 }
 
@@ -572,6 +608,24 @@ function patchWarnings(rootManifest: Manifest, changes: readonly Change[], targe
     if (data.family(name) && !stillMatches) warn(`[replace] replaces \`${spec}\`: the replacement must be a release that meets ${target.requirement}, or cargo ignores it`);
   }
   return out;
+}
+
+/**
+ * An excluded crate that requires wasmtime on its own line, while wasmtime moves to another: wasmtime is not
+ * held back (it is what the run aligns to), and cargo builds two copies of it.
+ */
+function unheldWarnings(unheld: readonly UnheldTie[], target: Target, file: string): Finding[] {
+  const to = target.release ?? target.version;
+  return [...groupBy(unheld.filter((u) => !sameLine(u.release, to)), (u) => `${u.crate} ${u.release}`).values()].map((group) => {
+    const { crate, release } = group[0]!;
+    const by = group.map((u) => u.by);
+    const line = release.replace(/^(0\.\d+|\d+)\..*$/, '$1');
+    return {
+      level: 'warning' as const,
+      file,
+      message: `${by.join(', ')} (excluded) ${by.length === 1 ? 'requires' : 'require'} ${crate} ${line}: with ${crate} at ${target.version} cargo builds two copies of ${crate}, and values from one do not work with the other (--to ${line} keeps one)`,
+    };
+  });
 }
 
 /** `8` -> `8`, `26.0.1` -> `26.0.1`, `49.0.0-dev` -> `49.0.0`: the line whose newest release is checked. */

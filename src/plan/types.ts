@@ -121,6 +121,10 @@ export interface ExcludedCrate {
   readonly crate: string;
   /** The excluded crate that pins it exactly (absent when the crate itself was excluded). */
   readonly heldBy?: string;
+  /** `requirement`: held by a requirement other than `=` that admits only the holder's line (`^0.112.3`). */
+  readonly tie?: 'requirement';
+  /** Crates the workspace does not use between the holder and this one (wiggle -> wiggle-macro -> wiggle-generate). */
+  readonly through?: readonly string[];
 }
 
 /** What the plan does to one family crate of a root (the summary's table, the JSON report's `crates`). */
