@@ -59,7 +59,8 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
   const crate = ctx.packageOf(e);
   const planned = changes.valueOf(e);
   const own = featuresOf(planned);
-  const ws = e.source === 'inherited' ? ctx.wsByKey.get(e.key) : undefined;
+  // The workspace entry it inherits: already, or once lifted by this plan (its planned value says `workspace = true`).
+  const ws = e.source === 'inherited' || (e.table.scope === 'package' && typeof planned === 'object' && planned.workspace === true) ? ctx.wsByKey.get(e.key) : undefined;
   const usesDefaults = entryUsesDefaults(e, changes, ctx);
   const from = ctx.fromOf(e);
   let features = own;
