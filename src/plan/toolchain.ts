@@ -69,14 +69,14 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
   const toolchain = findToolchain(path.dirname(root.manifest.path));
   if (toolchain?.version) {
     if (msrv !== undefined && semver.lt(toolchain.version, msrv)) {
-      findings.push({ level: 'warning', file: toolchain.file, message: `the toolchain file pins ${toolchain.channel} (Rust ${shortVersion(toolchain.version)}), below ${msrvText}, the minimum Rust version of wasmtime ${target.release}` });
+      findings.push({ level: 'warning', file: toolchain.file, message: `the toolchain file pins ${pinned(toolchain.channel, toolchain.version)}, below ${msrvText}, the minimum Rust version of wasmtime ${target.release}` });
     }
     const edition2024 = manifests.filter((m) => editionOf(m, root.manifest) === '2024');
     if (edition2024.length > 0 && semver.lt(toolchain.version, EDITION_2024_RUST)) {
       findings.push({
         level: 'warning',
         file: toolchain.file,
-        message: `the toolchain file pins ${toolchain.channel} (Rust ${shortVersion(toolchain.version)}), but ${edition2024.length} ${edition2024.length === 1 ? 'member uses' : 'members use'} edition 2024, which needs Rust 1.85`,
+        message: `the toolchain file pins ${pinned(toolchain.channel, toolchain.version)}, but ${edition2024.length} ${edition2024.length === 1 ? 'member uses' : 'members use'} edition 2024, which needs Rust 1.85`,
       });
     }
   }
@@ -128,6 +128,11 @@ function inherit(ms: readonly Manifest[]): string {
 function listNames(ms: readonly Manifest[]): string {
   const names = ms.map((m) => packageName(m) ?? m.path).sort();
   return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+}
+
+/** `Rust 1.91.1` for a channel that is a version; `nightly-2023-04-15 (Rust 1.70)` for one that leads to one. */
+function pinned(channel: string, version: semver.SemVer): string {
+  return /^\d+\.\d+(\.\d+)?$/.test(channel) ? `Rust ${channel}` : `${channel} (Rust ${shortVersion(version)})`;
 }
 
 function shortVersion(v: semver.SemVer): string {
