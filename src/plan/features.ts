@@ -81,7 +81,7 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
     }
   }
   const release = ctx.data.release(crate, to);
-  if (release) features = checkFeatures(features, release, valueLocation(e, 'features'), `\`${e.key}\``, ctx, out);
+  if (release) features = checkFeatures(features, release, valueLocation(e, 'features'), `\`${e.key}\``, ctx, out, beforeOf(crate, from, own, ctx));
   if (!sameList(features, own)) {
     changes.set(e, withFeatures(planned, features), 'features');
     const loc = entryLocation(e);
@@ -183,7 +183,7 @@ function followItem(item: string, ic: ItemContext): string[] {
       for (const d of migrated.semantic.filter(isReported)) ic.out.findings.push(semanticWarning(loc, `\`${item}\` in [features] ${name}`, d));
     }
     const release = ctx.data.release(crate, to);
-    if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, ic.out);
+    if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, ic.out, beforeOf(crate, from, [feature!], ctx));
   }
   // Two old names can become one (`jitdump`, `vtune` -> `profiling`): the list keeps it once.
   const items = features.map((f) => `${dep}${weak}/${f}`);
@@ -193,8 +193,19 @@ function followItem(item: string, ic: ItemContext): string[] {
   return items;
 }
 
+/** The release an entry asks for now, and the features it names there (before any migration). */
+interface Before {
+  readonly release: CrateRelease;
+  readonly features: readonly string[];
+}
+
+function beforeOf(crate: string, from: string | undefined, features: readonly string[], ctx: FeatureContext): Before | undefined {
+  const release = from === undefined ? undefined : ctx.data.release(crate, from);
+  return release ? { release, features } : undefined;
+}
+
 /** Features the release lacks stop the run (or, with --drop-unknown-features, are dropped with a warning). */
-function checkFeatures(features: readonly string[], release: CrateRelease, loc: SourceLocation, what: string, ctx: FeatureContext, out: FeatureOutcome): string[] {
+function checkFeatures(features: readonly string[], release: CrateRelease, loc: SourceLocation, what: string, ctx: FeatureContext, out: FeatureOutcome, before?: Before): string[] {
   const kept: string[] = [];
   for (const f of features) {
     // `dep/default` names the dependency's default set, which every crate has.
@@ -203,7 +214,10 @@ function checkFeatures(features: readonly string[], release: CrateRelease, loc: 
       continue;
     }
     const suggestion = closest(f, [...release.features]);
-    const message = `${what}: ${release.crate} ${release.version} has no feature \`${f}\`${suggestion ? `; the closest is \`${suggestion}\`` : ''}`;
+    // A feature the entry already named where it is now, and that release lacks it too: not the upgrade's doing.
+    const notBefore = before !== undefined && before.release.version !== release.version && before.features.includes(f) && !before.release.features.has(f) && f !== 'default';
+    const lacks = notBefore ? `${release.crate} has no feature \`${f}\` at ${release.version} (nor at ${before.release.version}, the release it asks for now)` : `${release.crate} ${release.version} has no feature \`${f}\``;
+    const message = `${what}: ${lacks}${suggestion ? `; the closest is \`${suggestion}\`` : ''}`;
     if (!ctx.dropUnknown) {
       const list = [...release.explicitFeatures].sort().join(', ');
       throw new UserError(`${message}. Its features: ${list || '(none)'}. --drop-unknown-features drops it`, loc);
