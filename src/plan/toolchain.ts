@@ -28,7 +28,9 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
     // Only packages whose build reaches the family count (family-build.ts; doctor uses the same rule).
     const names = new Set(data.familyNames());
     for (const x of excluded) names.delete(x);
-    const builders = familyBuilders(root.manifest, manifests, (c) => names.has(c));
+    // Computed when a field is below the minimum: on a monorepo whose fields are all recent it is never needed.
+    let known: ReturnType<typeof familyBuilders> | undefined;
+    const builders = { get: (p: Manifest) => (known ??= familyBuilders(root.manifest, manifests, (c) => names.has(c))).get(p) };
     for (const m of manifests) {
       for (const path of [['package', 'rust-version'], ['workspace', 'package', 'rust-version']]) {
         // The value first: only a field that is too low needs the syntax tree.
