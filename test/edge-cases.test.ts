@@ -317,7 +317,7 @@ test('dotted workspace entries next to other entries, a sorted table, [workspace
         'wasmtime-wasi = "25.0.0"\nwiggle = "25.0.0"\nzstd = "0.13"\n[workspace.lints.rust]\nunsafe_code = "warn"\n',
     ),
   );
-  assert.equal(o.after('b/Cargo.toml'), `${pkg('b')}\n[dependencies]\nwasmtime-wasi = { workspace = true }\nwasmtime.workspace = true\nwasmtime.default-features = true\n`);
+  assert.equal(o.after('b/Cargo.toml'), `${pkg('b')}\n[dependencies]\nwasmtime-wasi.workspace = true\nwasmtime.workspace = true\nwasmtime.default-features = true\n`);
 });
 
 test('sorted table with comments above entries; a renamed key that sorts first; comments leading into the next table', (t) => {
@@ -357,7 +357,7 @@ test('unsorted table: explicit `default-features = true` on the workspace entry 
         '# --- other ---\nanyhow = "1"\n# serde = "1"\n# tokio = "1"\n\n[profile.release]\nlto = true\n',
     ),
   );
-  assert.equal(o.after('b/Cargo.toml'), `${pkg('b')}\n[dependencies]\nwasmtime.workspace = true\nwasmtime.default-features = true\nwasmtime-wasi = { workspace = true }\n`);
+  assert.equal(o.after('b/Cargo.toml'), `${pkg('b')}\n[dependencies]\nwasmtime.workspace = true\nwasmtime.default-features = true\nwasmtime-wasi.workspace = true\n`);
 });
 
 test('a new [workspace.dependencies] table goes after the trailing comment lines of [workspace]', (t) => {

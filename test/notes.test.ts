@@ -11,6 +11,7 @@ import semver from 'semver';
 import { runCli, tempDir } from './helpers.js';
 import { repoRoot } from './paths.js';
 import { splitSection } from '../src/family/release-notes.js';
+import { crateJump } from '../src/plan/crate-changes.js';
 
 interface RawNotes {
   releases: Record<string, { date: string; sections: [string, string][] }>;
@@ -211,10 +212,20 @@ test('JSON schema: schemaVersion, roots[].crates with from (as written, unique, 
       '  cranelift-codegen  0.110, 0.112.0 -> 0.113.1  aot, jit  major\n' +
       '  wasmtime           25.0.0         -> 26.0.1   aot, jit  major',
   );
-  // A downgrade is marked as one.
+  // A downgrade is marked as one; to another line, as a major one too.
   const down = runCli(['--to', '24.0.0'], dir);
-  assert.match(down.stderr, /\n {2}wasmtime +25\.0\.0 +-> 24\.0\.0 +aot, jit +downgrade\n/);
+  assert.match(down.stderr, /\n {2}wasmtime +25\.0\.0 +-> 24\.0\.0 +aot, jit +major downgrade\n/);
   // doctor --json carries the same schemaVersion.
   const doc = JSON.parse(runCli(['doctor', '--json'], dir).stdout) as { schemaVersion: number };
   assert.equal(doc.schemaVersion, 1);
+});
+
+test('crate table marks: major, downgrade, major downgrade (as cargo upgrade, and both when both)', () => {
+  const row = (from: string[], to: string) => ({ name: 'wasmtime', from, to, members: [] }) as unknown as Parameters<typeof crateJump>[0];
+  assert.equal(crateJump(row(['25.0.0'], '26.0.1')), 'major');
+  assert.equal(crateJump(row(['26.0.0'], '26.0.1')), undefined);
+  assert.equal(crateJump(row(['37.0.1'], '37.0.0')), 'downgrade');
+  assert.equal(crateJump(row(['47.0.0'], '36.0.2')), 'major downgrade');
+  assert.equal(crateJump(row(['0.113.1'], '0.112.0')), 'major downgrade');
+  assert.equal(crateJump(row(['0.113.1'], '0.113.0')), 'downgrade');
 });

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AST } from 'toml-eslint-parser';
-import type { DependencyEntry, EntryField } from '../manifest/dependencies.js';
-import type { TomlTable } from '../manifest/read.js';
+import { dependencyEntries, type DependencyEntry, type EntryField } from '../manifest/dependencies.js';
+import type { Manifest, TomlTable } from '../manifest/read.js';
 import type { RemoveEntry, RewriteEntry } from '../plan/types.js';
 import { insertLinesAfter, mergeRemovals, ownLines, removeRuns } from './lines.js';
 import { indentAt, lineStart, type Splice } from './splice.js';
@@ -12,12 +12,35 @@ export function rewriteSplices(change: RewriteEntry): Splice[] {
   const { entry, after } = change;
   const text = entry.manifest.text;
   const renamed = change.newKey === undefined ? [] : keySegments(entry).map((k) => ({ start: k.range[0], end: k.range[1], text: formatKey(change.newKey!) }));
+  if ((entry.style === 'string' || entry.style === 'inline') && isDeepStrictEqual(after, { workspace: true }) && prefersDotted(entry.manifest)) {
+    // `x.workspace = true` where the file writes its inheriting entries that way (cargo reads both alike).
+    const key = entry.kv.key;
+    const keyText = change.newKey === undefined ? text.slice(key.range[0], key.range[1]) : [...key.keys.slice(0, -1).map((k) => text.slice(k.range[0], k.range[1])), formatKey(change.newKey)].join('.');
+    return [{ start: entry.kv.range[0], end: entry.kv.range[1], text: `${keyText}.workspace = true` }];
+  }
   if (entry.style === 'string') {
     const node = entry.kv.value;
     return [...renamed, { start: node.range[0], end: node.range[1], text: typeof after === 'string' ? formatLike(node, after) : formatValue(after as WritableValue) }];
   }
   if (typeof after === 'string') throw new Error(`cannot turn the table entry \`${entry.key}\` into a string`);
   return [...renamed, ...reconcileFields(entry, after, text)];
+}
+
+const dottedFiles = new WeakMap<Manifest, boolean>();
+
+/**
+ * Whether a manifest mostly writes inheriting entries as `x.workspace = true` rather than
+ * `x = { workspace = true, ... }`: new inheriting entries follow its dominant style (inline on a tie).
+ */
+function prefersDotted(m: Manifest): boolean {
+  let known = dottedFiles.get(m);
+  if (known === undefined) {
+    const inheriting = dependencyEntries(m).filter((e) => e.source === 'inherited');
+    const dotted = inheriting.filter((e) => e.style === 'dotted').length;
+    known = dotted > inheriting.length - dotted;
+    dottedFiles.set(m, known);
+  }
+  return known;
 }
 
 /** The key segments that name the dependency: one per line for dotted keys, the header's last one for a sub-table. */

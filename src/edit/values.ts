@@ -1,7 +1,8 @@
 import type { AST } from 'toml-eslint-parser';
 import type { RewriteArray, RewriteString } from '../plan/types.js';
 import { formatLike } from './toml-text.js';
-import { removeRuns } from './lines.js';
+import { insertLinesAfter, ownLines, removeRuns } from './lines.js';
+import { indentAt, nextLineStart } from './splice.js';
 import type { Splice } from './splice.js';
 
 /** Array elements replaced where they stand (in their own quoting), or removed with their commas. */
@@ -57,7 +58,20 @@ export function arrayElementSplices(text: string, array: AST.TOMLArray, after: r
   const last = [...elements].reverse().find((el) => !gone.has(el));
   if (rest.length > 0) {
     if (last === undefined) return undefined;
-    splices.push({ start: last.range[1], end: last.range[1], text: rest.map((x) => `, ${formatLike(last, x)}`).join('') });
+    if (ownLines(text, last.range[0], last.range[1])) {
+      // A multi-line array (its last item on a line of its own): each new item on a line of its own, with the
+      // items' indentation, as toml_edit and `cargo add` write it; a trailing comma if the array had one.
+      const trailing = (el: AST.TOMLContentNode): boolean => /^[ \t]*,/.test(text.slice(el.range[1]));
+      const comma = trailing(elements.at(-1)!);
+      if (!trailing(last)) splices.push({ start: last.range[1], end: last.range[1], text: ',' });
+      const end = nextLineStart(text, last.range[1]);
+      const eol = text[end - 2] === '\r' ? '\r\n' : '\n';
+      const indent = indentAt(text, last.range[0]);
+      const lines = rest.map((x, k) => `${indent}${formatLike(last, x)}${comma || k < rest.length - 1 ? ',' : ''}`);
+      splices.push(insertLinesAfter(text, last.range[1], lines, eol));
+    } else {
+      splices.push({ start: last.range[1], end: last.range[1], text: rest.map((x) => `, ${formatLike(last, x)}`).join('') });
+    }
   }
   return splices;
 }

@@ -28,7 +28,7 @@ export function crateTable(rows: readonly CrateChange[], style: Style, indent = 
     `${indent}${name.padEnd(wn)}  ${before.padEnd(wb)} ${arrow} ${after.padEnd(wa)}  ${mark === '' ? members : `${members.padEnd(wm)}  ${mark}`}`.trimEnd();
   const out = [line(head.name, head.before, '  ', head.after, head.members, '')];
   for (const c of cells) {
-    const mark = c.jump === 'downgrade' ? style.red('downgrade') : c.jump === 'major' ? style.yellow('major') : '';
+    const mark = c.jump === 'downgrade' || c.jump === 'major downgrade' ? style.red(c.jump) : c.jump === 'major' ? style.yellow('major') : '';
     out.push(line(c.name, c.before, '->', c.after, c.members, mark));
   }
   return out;

@@ -92,13 +92,15 @@ function floorOf(text: string): string | undefined {
 
 /**
  * A row's mark, as `cargo upgrade` shows one: `downgrade` when the new requirement is lower than one of the old
- * ones, `major` when some old requirement does not admit the new line (another major; for 0.x, another minor).
+ * ones (`major downgrade` when that old one is on another line), `major` when some old requirement does not admit the new line (another major; for 0.x, another minor).
  */
-export function crateJump(row: CrateChange): 'major' | 'downgrade' | undefined {
+export function crateJump(row: CrateChange): 'major' | 'downgrade' | 'major downgrade' | undefined {
   const to = floorOf(row.to);
   const froms = row.from.map(floorOf).filter((v): v is string => v !== undefined);
   if (to === undefined || froms.length === 0) return undefined;
-  if (froms.some((f) => semver.lt(to, f))) return 'downgrade';
+  const higher = froms.filter((f) => semver.lt(to, f));
+  // A downgrade to another line (47 -> 36; for 0.x another minor) is both, and says so.
+  if (higher.length > 0) return higher.some((f) => !semver.satisfies(f, `^${to}`, { includePrerelease: true })) ? 'major downgrade' : 'downgrade';
   return froms.some((f) => !semver.satisfies(to, `^${f}`, { includePrerelease: true })) ? 'major' : undefined;
 }
 

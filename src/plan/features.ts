@@ -63,7 +63,8 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
   const crate = ctx.packageOf(e);
   const planned = changes.valueOf(e);
   const own = featuresOf(planned);
-  const ws = e.source === 'inherited' ? ctx.wsByKey.get(e.key) : undefined;
+  // The workspace entry it inherits: already, or once lifted by this plan (its planned value says `workspace = true`).
+  const ws = e.source === 'inherited' || (e.table.scope === 'package' && typeof planned === 'object' && planned.workspace === true) ? ctx.wsByKey.get(e.key) : undefined;
   const usesDefaults = entryUsesDefaults(e, changes, ctx);
   const from = ctx.fromOf(e);
   let features = own;
@@ -84,7 +85,7 @@ function migrateEntry(e: DependencyEntry, changes: Changes, ctx: FeatureContext,
     }
   }
   const release = ctx.data.release(crate, to);
-  if (release) features = checkFeatures(features, release, valueLocation(e, 'features'), `\`${e.key}\``, ctx, out);
+  if (release) features = checkFeatures(features, release, valueLocation(e, 'features'), `\`${e.key}\``, ctx, out, beforeOf(crate, from, own, ctx));
   if (!sameList(features, own)) {
     changes.set(e, withFeatures(planned, features), 'features');
     const loc = entryLocation(e);
@@ -190,7 +191,7 @@ function followItem(item: string, ic: ItemContext): string[] {
       for (const d of migrated.semantic.filter(isReported)) ic.out.findings.push(semanticWarning(loc, `\`${item}\` in [features] ${name}`, d));
     }
     const release = ctx.data.release(crate, to);
-    if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, ic.out);
+    if (release) features = checkFeatures(features, release, loc, `\`${item}\` in [features] ${name}`, ctx, ic.out, beforeOf(crate, from, [feature!], ctx));
   }
   // Two old names can become one (`jitdump`, `vtune` -> `profiling`): the list keeps it once.
   const items = features.map((f) => `${dep}${weak}/${f}`);
@@ -242,8 +243,19 @@ function movedItem(item: string, from: DependencyEntry, move: FeatureMove, weak:
   return features.map((f) => `${key}${mark}/${f}`);
 }
 
+/** The release an entry asks for now, and the features it names there (before any migration). */
+interface Before {
+  readonly release: CrateRelease;
+  readonly features: readonly string[];
+}
+
+function beforeOf(crate: string, from: string | undefined, features: readonly string[], ctx: FeatureContext): Before | undefined {
+  const release = from === undefined ? undefined : ctx.data.release(crate, from);
+  return release ? { release, features } : undefined;
+}
+
 /** Features the release lacks stop the run (or, with --drop-unknown-features, are dropped with a warning). */
-function checkFeatures(features: readonly string[], release: CrateRelease, loc: SourceLocation, what: string, ctx: FeatureContext, out: FeatureOutcome): string[] {
+function checkFeatures(features: readonly string[], release: CrateRelease, loc: SourceLocation, what: string, ctx: FeatureContext, out: FeatureOutcome, before?: Before): string[] {
   const kept: string[] = [];
   for (const f of features) {
     // `dep/default` names the dependency's default set, which every crate has.
@@ -252,7 +264,10 @@ function checkFeatures(features: readonly string[], release: CrateRelease, loc: 
       continue;
     }
     const suggestion = closest(f, [...release.features]);
-    const missing = `${what}: ${release.crate} ${release.version} has no feature \`${f}\``;
+    // A feature the entry already named where it is now, and that release lacks it too: not the upgrade's doing.
+    const notBefore = before !== undefined && before.release.version !== release.version && before.features.includes(f) && !before.release.features.has(f) && f !== 'default';
+    const lacks = notBefore ? `${release.crate} has no feature \`${f}\` at ${release.version} (nor at ${before.release.version}, the release it asks for now)` : `${release.crate} ${release.version} has no feature \`${f}\``;
+    const missing = `${what}: ${lacks}`;
     if (!ctx.dropUnknown) {
       // The likely fix first (a typo), the way out second, the whole list last.
       const list = [...release.explicitFeatures].sort().join(', ');

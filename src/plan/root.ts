@@ -75,7 +75,7 @@ export function planRoot(root: Root, opts: PlanOptions, data: ReleaseData): Root
   const migrations = migrateFeaturesOf(align, moving, moves, scope, versions, opts, data, changes, findings, errors);
   stopOnErrors(errors, opts, findings);
 
-  const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion);
+  const tool = toolchainFindings(root, scope.manifests, target, data, opts.bumpRustVersion, excluded.map((x) => x.crate));
   findings.push(...tool.findings);
   for (const c of tool.changes) changes.push(c);
 

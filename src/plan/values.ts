@@ -28,9 +28,17 @@ export function withVersion(value: EntryValue, requirement: string): EntryValue 
   return { ...value, version: requirement };
 }
 
+/**
+ * The entry with these features. A list this makes empty loses its key (`features = []` means what no key
+ * means), so an entry whose every feature was renamed away or dropped does not keep an empty array.
+ */
 export function withFeatures(value: EntryValue, features: readonly string[]): EntryValue {
   if (typeof value === 'string') return features.length === 0 ? value : { version: value, features: [...features] };
-  if (features.length === 0 && !('features' in value)) return value;
+  if (features.length === 0) {
+    if (!('features' in value)) return value;
+    const { features: _, ...rest } = value;
+    return rest;
+  }
   return { ...value, features: [...features] };
 }
 
