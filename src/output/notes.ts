@@ -28,7 +28,9 @@ export interface NoteItem {
 
 export interface NotesRelease {
   readonly version: string;
-  readonly date: string;
+  readonly date: string | null;
+  /** What is missing of the notes (`notes not found (...)`, a partial page); absent when complete. */
+  readonly status?: string;
   /** The chosen sections the release has, in the notes' order; used items first within each. */
   readonly sections: readonly { readonly name: string; readonly preamble: readonly string[]; readonly items: readonly NoteItem[]; readonly references: readonly string[] }[];
 }
@@ -61,7 +63,7 @@ export function notesOf(plan: Plan, all: boolean): NotesRoot[] {
             const items = s.text.items.map((text): NoteItem => ({ text: unbullet(text), uses: matches(text, uses) }));
             return { name: s.name, preamble: s.text.preamble, items: [...items.filter((i) => i.uses.length > 0), ...items.filter((i) => i.uses.length === 0)], references: s.text.references };
           });
-        return { version: v, date: r.date, sections };
+        return { version: v, date: r.date, sections, ...(r.status !== undefined ? { status: r.status } : {}) };
       });
       return { root, target, from: fromRelease(root, plan.data), releases };
     });
