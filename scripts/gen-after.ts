@@ -75,6 +75,16 @@ function notesStatus(r: RawAfterRelease): AfterRelease['notes'] {
   return 'complete';
 }
 
+/** `notes not found (no release page found)`, `notes partial: ...`: what `notes` prints for a release. */
+function statusText(status: AfterRelease['notes'], raw: string): string {
+  if (status === 'not found') {
+    const rest = raw.replace(/^not found\s*/i, '').trim();
+    return `notes not found${rest !== '' ? ` ${rest}` : ''}`;
+  }
+  if (status === 'partial') return `notes partial: ${raw.replace(/^PARTIAL:\s*/i, '')}`;
+  return `pre-release notes: ${raw}`;
+}
+
 /** Non-empty sections, in the notes' order, trailing space trimmed (as gen-data does for the embedded notes). */
 export function sectionsOf(notes: Record<string, string> | null): [string, string][] {
   return Object.entries(notes ?? {})
@@ -137,7 +147,7 @@ export function readAfter(raw: RawAfter, known: (version: string) => KnownReleas
     notes[version] = {
       date: r.date ?? inferred ?? null,
       sections,
-      ...(status !== 'complete' ? { status: status === 'not found' ? `notes not found (${r.notes_status ?? 'no source'})` : (r.notes_status ?? status) } : {}),
+      ...(status !== 'complete' ? { status: statusText(status, r.notes_status ?? '') } : {}),
     };
     const fix = securityOf(sections);
     if (fix !== undefined) security[version] = fix;

@@ -20,8 +20,11 @@ const EDITION_2024_RUST = '1.85.0';
 export function toolchainFindings(root: Root, manifests: readonly Manifest[], target: Target, data: ReleaseData, bump: boolean): { findings: Finding[]; changes: RewriteString[] } {
   const findings: Finding[] = [];
   const changes: RewriteString[] = [];
-  const msrv = target.release === null ? undefined : data.msrv(target.release);
+  const info = target.release === null ? undefined : data.msrvInfo(target.release);
+  const msrv = info?.rustVersion;
   const msrvText = msrv?.replace(/\.0$/, '');
+  // A release whose own minimum no source states: the newest known earlier one, and the warning says so.
+  const whose = info === undefined || info.own ? '' : ` (${target.release}'s own minimum is not in the data; ${info.rustVersion} is ${info.release}'s)`;
   if (msrv !== undefined) {
     for (const m of manifests) {
       for (const path of [['package', 'rust-version'], ['workspace', 'package', 'rust-version']]) {
@@ -34,9 +37,9 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
         const loc = nodeLocation(m, node);
         if (bump) {
           changes.push({ kind: 'string', manifest: m, path, node, after: msrvText!, reasons: ['rust-version'] });
-          findings.push({ level: 'note', ...loc, message: `\`rust-version\` raised from ${String(node.value)} to ${msrvText}, the minimum Rust version of wasmtime ${target.release}` });
+          findings.push({ level: 'note', ...loc, message: `\`rust-version\` raised from ${String(node.value)} to ${msrvText}, the minimum Rust version of wasmtime ${target.release}${whose}` });
         } else {
-          findings.push({ level: 'warning', ...loc, message: `\`rust-version = "${String(node.value)}"\` is below ${msrvText}, the minimum Rust version of wasmtime ${target.release} (--bump-rust-version raises it)` });
+          findings.push({ level: 'warning', ...loc, message: `\`rust-version = "${String(node.value)}"\` is below ${msrvText}, the minimum Rust version of wasmtime ${target.release}${whose} (--bump-rust-version raises it)` });
         }
       }
     }
@@ -44,7 +47,7 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
   const toolchain = findToolchain(path.dirname(root.manifest.path));
   if (toolchain?.version) {
     if (msrv !== undefined && semver.lt(toolchain.version, msrv)) {
-      findings.push({ level: 'warning', file: toolchain.file, message: `the toolchain file pins ${toolchain.channel} (Rust ${shortVersion(toolchain.version)}), below ${msrvText}, the minimum Rust version of wasmtime ${target.release}` });
+      findings.push({ level: 'warning', file: toolchain.file, message: `the toolchain file pins ${toolchain.channel} (Rust ${shortVersion(toolchain.version)}), below ${msrvText}, the minimum Rust version of wasmtime ${target.release}${whose}` });
     }
     const edition2024 = manifests.filter((m) => editionOf(m, root.manifest) === '2024');
     if (edition2024.length > 0 && semver.lt(toolchain.version, EDITION_2024_RUST)) {
