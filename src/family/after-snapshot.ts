@@ -71,21 +71,21 @@ function rustVersionAt(v: string, base: string, from: CrateRelease, after: After
 }
 
 /**
- * Where index data (the overlay) contradicts the derived versions: a crate whose fetched releases cover a derived
- * release's line but lack the derived number. The observed data is used; this is a warning.
+ * Where index data (the overlay) contradicts the derived versions: the index has a later release of the crate on
+ * the same line (so it is not merely older than the derived release) but not the derived number. A stale mirror
+ * that simply ends earlier says nothing. The observed data is used; this is a warning, one line per crate.
  */
 export function checkDerived(derived: readonly CrateRelease[], observed: readonly { version: string }[], releaseOf: (version: string) => string | undefined): string[] {
   const have = new Set(observed.map((r) => r.version));
-  const lines = new Set(observed.flatMap((r) => {
-    const w = releaseOf(r.version);
-    return w === undefined ? [] : [`${semver.major(w)}`];
-  }));
-  const out: string[] = [];
-  for (const d of derived) {
-    const w = releaseOf(d.version);
-    if (w === undefined || have.has(d.version) || semver.prerelease(d.version) !== null || !lines.has(`${semver.major(w)}`)) continue;
-    const same = observed.filter((r) => releaseOf(r.version) === w).map((r) => r.version);
-    out.push(`${d.crate}: the release data derives ${d.version} for wasmtime ${w} from its numbering, but the registry index has ${same.length > 0 ? same.join(', ') : `no ${d.crate} release for it`}; the index is used`);
-  }
-  return out;
+  const line = (v: string): string | undefined => {
+    const w = releaseOf(v);
+    return w === undefined ? undefined : `${semver.major(w)}.${semver.minor(w)}`;
+  };
+  const missing = derived.filter(
+    (d) => semver.prerelease(d.version) === null && !have.has(d.version) && observed.some((o) => line(o.version) === line(d.version) && semver.gt(o.version, d.version)),
+  );
+  if (missing.length === 0) return [];
+  const crate = missing[0]!.crate;
+  const list = missing.map((d) => `${d.version} (wasmtime ${releaseOf(d.version)})`).join(', ');
+  return [`${crate}: the registry index lacks ${list}, which the release data derives from its numbering, but has later releases of ${missing.length > 1 ? 'those lines' : 'that line'}; the index is used`];
 }

@@ -388,7 +388,8 @@ export function withOverlay(base: ReleaseData, overlay: ReadonlyMap<string, read
 function overlaidFamily(base: Data, overlay: ReadonlyMap<string, readonly IndexRelease[]>): FamilyTable {
   const fresh = new Map<string, LockstepRelease[]>();
   for (const [crate, list] of overlay) {
-    const added = list.filter((r) => semver.valid(r.version) && base.release(crate, r.version) === undefined);
+    // A derived release (after the snapshot, no dependency lists) counts as new: its observed lockstep pins can bring crates in.
+    const added = list.filter((r) => semver.valid(r.version) && (base.release(crate, r.version) === undefined || base.release(crate, r.version)!.source === 'derived'));
     if (added.length > 0) fresh.set(crate, added.map((r) => ({ version: r.version, deps: r.deps })));
   }
   if (fresh.size === 0) return base.familyTable;
@@ -489,7 +490,10 @@ class Data implements ReleaseData {
     const t = [c.major, c.minor, c.patch];
     // Lexicographic distance: same major first, then same minor, then the closest patch; ties favour the newer.
     const dist = (v: string): number[] => [semver.major(v), semver.minor(v), semver.patch(v)].map((x, j) => Math.abs(x - t[j]!));
+    // Release candidates are suggested only for a pre-release (`--to 50.0.0-rc.2`).
+    const pre = semver.prerelease(version) !== null;
     return this.versions(crate)
+      .filter((r) => pre || semver.prerelease(r.version) === null)
       .map((r) => ({ v: r.version, d: dist(r.version) }))
       .sort((a, b) => a.d[0]! - b.d[0]! || a.d[1]! - b.d[1]! || a.d[2]! - b.d[2]! || semver.rcompare(a.v, b.v))
       .slice(0, n)
