@@ -20,6 +20,7 @@ import { indexPath, parseIndexLines } from '../src/family/index-lines.js';
 import { deriveFamily, releaseFor, type Derivation, type LockstepRelease } from '../src/family/lockstep.js';
 import type { CrateRule, Evidence, FamilyRecord, FeatureRule, ReleaseDataFile, ReleaseRow } from '../src/family/release-data.js';
 import { breakingCount, type ReleaseNotesFile } from '../src/family/release-notes.js';
+import { AFTER_FILE, readAfter, securityOf, type RawAfter } from './gen-after.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const defaultSharedData = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -113,6 +114,7 @@ export function generate(sharedData: string): Generated {
   const migrations = readJson<{ rules: RawRule[]; crate_rules: RawCrateRule[] }>('wasmtime-family/migrations.json');
   const rawNotes = readJson<Record<string, RawNotes>>('wasmtime-family/release-notes.json');
   const notes = releaseNotes(rawNotes, warnings);
+  const releaseDates = new Map(readJson<{ version: string; released_per_notes: string | null }[]>('wasmtime-family/releases.json').map((r) => [r.version, r.released_per_notes]));
 
   // 1. The registry index snapshot.
   const entries = new Map<string, Map<string, Entry>>();
@@ -203,6 +205,24 @@ export function generate(sharedData: string): Generated {
     crates[name] = rows;
   }
 
+  // 2b. Releases after the snapshot: facts without feature lists, checked against what the sources above say.
+  const wasmtimeRust = new Map([...(entries.get('wasmtime')?.values() ?? [])].map((e) => [e.version, e.rust]));
+  const after = readAfter(
+    readJson<RawAfter>(AFTER_FILE),
+    (v) => {
+      const n = notes.releases[v];
+      if (n === undefined && !wasmtimeRust.has(v) && !releaseDates.has(v)) return undefined;
+      return { date: n?.date ?? releaseDates.get(v) ?? null, rustVersion: wasmtimeRust.get(v) ?? null, ...(n ? { sections: n.sections } : {}) };
+    },
+    warnings,
+  );
+  const security = Object.fromEntries(Object.entries(notes.releases).flatMap(([v, r]) => {
+    const fix = securityOf(r.sections);
+    return fix ? [[v, fix] as const] : [];
+  }));
+  Object.assign(security, after.security);
+  const allNotes: ReleaseNotesFile = { format: 1, releases: { ...notes.releases, ...after.notes } };
+
   const derivation = deriveFamily(new Map([...entries].map(([name, m]) => [name, [...m.values()].map((e) => e.lockstep)])));
   checkMsrvLines(entries.get('wasmtime'), warnings);
 
@@ -219,10 +239,12 @@ export function generate(sharedData: string): Generated {
     crates,
     family: familyRecords(derivation, entries),
     excluded: Object.fromEntries([...derivation.excluded.values()].map((x) => [x.crate, x.reason])),
-    migrations: { rules: migrations.rules.map(featureRule), crateRules: migrations.crate_rules.map(crateRule) },
-    breakingNotes: Object.fromEntries(Object.entries(notes.releases).map(([v, r]) => [v, breakingCount(r.sections)] as const).filter(([, n]) => n > 0)),
+    migrations: { rules: [...migrations.rules.map(featureRule), ...after.rules], crateRules: migrations.crate_rules.map(crateRule) },
+    breakingNotes: Object.fromEntries(Object.entries(allNotes.releases).map(([v, r]) => [v, breakingCount(r.sections)] as const).filter(([, n]) => n > 0)),
+    after: after.after,
+    security: Object.fromEntries(Object.keys(security).sort(semver.compare).map((v) => [v, security[v]!])),
   };
-  return { text: stringify(file) + '\n', notesText: stringify(notes) + '\n', crates: Object.keys(crates).length, versions, warnings };
+  return { text: stringify(file) + '\n', notesText: stringify(allNotes) + '\n', crates: Object.keys(crates).length, versions, warnings };
 }
 
 /** The source's `sections` object, in its own order (JSON.parse keeps it), as pairs: the order is the notes' own. */

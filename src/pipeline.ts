@@ -70,6 +70,8 @@ export interface PlanRequest extends RepoSettings {
   readonly notesOnly?: boolean;
   /** The release data to plan with (default: the embedded data; the CLI and the API pass it overlaid with the user cache). */
   readonly data?: ReleaseData;
+  /** Today (YYYY-MM-DD), for how old the release data is; default: WASMTIME_ALIGN_TODAY, else the clock. */
+  readonly today?: string;
 }
 
 /**
@@ -79,7 +81,8 @@ export interface PlanRequest extends RepoSettings {
 export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan {
   const data = req.data ?? embeddedReleaseData();
   // A `--to` of the command line is checked before anything is read; a root's own `to` when the root is planned.
-  const to = req.to === undefined ? undefined : resolveTo(req.to, data, { allowUnknownVersion: req.allowUnknownVersion === true, allowYanked: req.allowYanked === true });
+  const today = req.today ?? todayOf(process.env);
+  const to = req.to === undefined ? undefined : resolveTo(req.to, data, { allowUnknownVersion: req.allowUnknownVersion === true, allowYanked: req.allowYanked === true, ...(today ? { today } : {}) });
   // Every root is planned even when one fails, so that a run reports every error at once (`errors`).
   const discovery = discover(paths, { keepGoing: true, skipFailuresWithoutFamily: (name) => data.family(name) !== undefined });
   const errors = new ErrorSink();
@@ -90,13 +93,16 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
   for (const r of discovery.roots) {
     // A root that fails is left out whole; its files are neither rendered nor written.
     const planned = errors.attempt(() => {
-      const options = rootOptions(r, req, to, data);
+      const options = rootOptions(r, { ...req, ...(today ? { today } : {}) }, to, data);
       // Crate migrations applied: crates they replace follow the target too, and fewer are left out.
       const opts = req.notesOnly ? { ...options, tolerant: true, dropUnknownFeatures: true, applyCrateMigrations: true } : options;
       const planned = planRoot(r, opts, data);
       // `notes` reads the plan only: nothing is checked or rendered.
       if (req.notesOnly) return { root: planned, rendered: [] };
-      const toWarnings = opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message }));
+      const toWarnings = [
+        ...opts.toWarnings.map((message): Finding => ({ level: 'warning', file: r.manifest.path, message })),
+        ...opts.toNotes.map((message): Finding => ({ level: 'note', file: r.manifest.path, message })),
+      ];
       const root = toWarnings.length > 0 ? { ...planned, findings: [...toWarnings, ...planned.findings] } : planned;
       checkMeaning(root, (name) => data.family(name) !== undefined);
       return { root, rendered: renderRoot(root, data) };
@@ -122,6 +128,7 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
   const findings: Finding[] = discovery.warnings.map((w) => ({ level: 'warning', ...w }));
   for (const v of discovery.vendored) findings.push({ level: 'note', file: v.dir, message: vendoredMessage(v) });
   for (const message of to?.warnings ?? []) findings.push({ level: 'warning', message });
+  for (const message of to?.notes ?? []) findings.push({ level: 'note', message });
   for (const { pattern, closest } of unmatchedPatterns(req.exclude ?? [], roots.map((r) => r.excluded), data)) {
     findings.push({ level: 'warning', message: `--exclude ${pattern} matches no family crate in use${closest !== undefined && closest !== pattern ? `; did you mean \`${closest}\`?` : ''}` });
   }
@@ -129,14 +136,19 @@ export function planPaths(paths: readonly string[], req: PlanRequest = {}): Plan
 }
 
 /** The options for one root: the command line's, else the root's settings, else the defaults. */
-function rootOptions(root: Root, req: PlanRequest, cliTo: ResolvedTo | undefined, data: ReleaseData): PlanOptions & { readonly toWarnings: readonly string[] } {
+function rootOptions(
+  root: Root,
+  req: PlanRequest,
+  cliTo: ResolvedTo | undefined,
+  data: ReleaseData,
+): PlanOptions & { readonly toWarnings: readonly string[]; readonly toNotes: readonly string[] } {
   const repo = readSettings(root.manifest, root.kind);
   const allowUnknownVersion = req.allowUnknownVersion ?? repo.allowUnknownVersion ?? false;
   const allowYanked = req.allowYanked ?? repo.allowYanked ?? false;
   let to = cliTo;
   if (to === undefined && repo.to !== undefined) {
     try {
-      to = resolveTo(repo.to, data, { allowUnknownVersion, allowYanked });
+      to = resolveTo(repo.to, data, { allowUnknownVersion, allowYanked, ...(req.today ? { today: req.today } : {}) });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       throw settingError(root.manifest, root.kind, 'to', e.message.replace(/'--to <version>'/, '`to`'));
@@ -145,6 +157,7 @@ function rootOptions(root: Root, req: PlanRequest, cliTo: ResolvedTo | undefined
   return {
     ...(to ? { to: to.version, toFrom: cliTo === undefined ? ('setting' as const) : ('option' as const) } : {}),
     toWarnings: cliTo === undefined ? (to?.warnings ?? []) : [],
+    toNotes: cliTo === undefined ? (to?.notes ?? []) : [],
     exact: req.exact ?? repo.exact ?? false,
     lift: req.lift ?? repo.lift ?? true,
     allKeys: req.allKeys ?? repo.allKeys ?? false,
@@ -153,6 +166,12 @@ function rootOptions(root: Root, req: PlanRequest, cliTo: ResolvedTo | undefined
     bumpRustVersion: req.bumpRustVersion ?? repo.bumpRustVersion ?? false,
     exclude: req.exclude ?? repo.exclude ?? [],
   };
+}
+
+/** WASMTIME_ALIGN_TODAY=YYYY-MM-DD fixes the date the data's age is counted to (tests, reproducible output). */
+function todayOf(env: NodeJS.ProcessEnv): string | undefined {
+  const t = env.WASMTIME_ALIGN_TODAY;
+  return t !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(t) ? t : undefined;
 }
 
 /** `143 vendored crates skipped (cargo vendor output)`. */

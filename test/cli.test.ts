@@ -730,6 +730,7 @@ test('several paths: both workspaces planned, in a deterministic order, identica
       '  wasmtime  24.0.0 -> 25.0.0  two      major\n' +
       '  note: the upgrade crosses 9 breaking release notes (Changed, Removed, Security Fixes; 25.0.0): `wasmtime-align notes` lists them\n' +
       '  1 manifest to change: two/Cargo.toml\n' +
+      '  note: two/Cargo.toml: wasmtime 25.0.0 is older than security fixes on its line: 25.0.2, 25.0.3 (4 advisories); the requirement 25.0.0 admits them (`cargo update` takes 25.0.3; --to 25.0.3 requires it)\n' +
       '4 files would change (dry run; --write applies it)\n',
   );
   // The same path twice, or a directory and a file inside it, plans each file once.

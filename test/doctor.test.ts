@@ -87,7 +87,9 @@ test('doctor: the chain names the third-party crate and, from its manifest, its 
   const bare = doctor([path.join(dir, 'input')], { cargoHome: null });
   const holder = bare.roots[0]!.family.find((c) => c.name === 'wasmtime')!.versions[1]!.chains![0]!.holder!;
   assert.deepEqual([holder.name, holder.version, holder.requirement], ['some-plugin-host', '1.2.0', null]);
-  assert.equal(doctorExitCode(bare), 0, 'a second line held by a dependency is reported, not a problem');
+  // (Both locked lines are older than security fixes of theirs: those warnings are about the releases, not the chain.)
+  const withoutSecurity = { ...bare, roots: bare.roots.map((r) => ({ ...r, drift: r.drift.filter((f) => f.kind !== 'security') })) };
+  assert.equal(doctorExitCode(withoutSecurity), 0, 'a second line held by a dependency is reported, not a problem');
 });
 
 test('doctor: colour only styles the text', () => {

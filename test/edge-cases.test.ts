@@ -623,7 +623,7 @@ test('--to below a crate\'s first release, past its removal, or not a full versi
     [['--to', '24.0.0'], 'error: a/Cargo.toml:8:1: `wasmtime-wasi-io` cannot follow wasmtime to 24.0.0: the release data knows no wasmtime-wasi-io 24.0.0 (its first release is 30.0.0); every family crate in use exists at 30.0.0 (--to 30.0.0), or --exclude wasmtime-wasi-io leaves it as it is\n'],
     [
       ['--to', '30.0.0-dev'],
-      'error: wasmtime 30.0.0-dev is not a known release; the nearest known releases are 30.0.0, 30.0.1, 30.0.2 (the release data knows wasmtime up to 48.0.0; `wasmtime-align update-data` fetches newer releases; --allow-unknown-version uses it anyway)\n',
+      'error: wasmtime 30.0.0-dev is not a known release; the nearest known releases are 30.0.0, 30.0.1, 30.0.2 (the release data knows wasmtime up to 51.0.0; `wasmtime-align update-data` fetches newer releases; --allow-unknown-version uses it anyway)\n',
     ],
     [
       ['--to', '47.0.0'],

@@ -11,6 +11,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** The date the release data's age is counted to in tests (WASMTIME_ALIGN_TODAY), so output does not drift. */
+export const TEST_TODAY = '2026-12-10';
+
 /** Runs the built CLI as a user would, in `cwd`, without colour. */
 /** Each test process gets its own empty release-data cache, so the user's cache never leaks into a test. */
 const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmtime-align-cache-'));
@@ -19,7 +22,7 @@ export function runCli(args: readonly string[], cwd: string, env: NodeJS.Process
   const r = spawnSync(process.execPath, [cliPath, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, XDG_CACHE_HOME: cacheHome, ...env },
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, XDG_CACHE_HOME: cacheHome, WASMTIME_ALIGN_TODAY: TEST_TODAY, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -280,12 +280,12 @@ test('jscodeshift: --to=0.40 (read as the number 0.4) is refused, --to=\'"26.0"\
 const indexSrc = path.join(sharedDir, 'data', 'crates-index', 'wa', 'sm', 'wasmtime');
 
 test('jscodeshift: a release known only through the refreshed cache is used, as by the CLI', { skip: skip || (fs.existsSync(indexSrc) ? false : `no crates index at ${indexSrc}`) }, async () => {
-  // A local index holding wasmtime alone, with a 49.0.0 the embedded data does not know.
+  // A local index holding wasmtime alone, with a 52.0.0 the embedded data does not know.
   const index = path.join(tempDir('jscodeshift-index'), 'index');
   fs.mkdirSync(path.join(index, 'wa', 'sm'), { recursive: true });
   const lines = fs.readFileSync(indexSrc, 'utf8').split('\n').filter(Boolean);
   const last = JSON.parse(lines.find((l) => l.includes('"vers":"37.0.1"'))!) as Record<string, unknown>;
-  fs.writeFileSync(path.join(index, 'wa', 'sm', 'wasmtime'), [...lines, JSON.stringify({ ...last, vers: '49.0.0' })].join('\n') + '\n');
+  fs.writeFileSync(path.join(index, 'wa', 'sm', 'wasmtime'), [...lines, JSON.stringify({ ...last, vers: '52.0.0' })].join('\n') + '\n');
   const cache = tempDir('jscodeshift-refreshed');
   const update = runCli(['update-data', '--index-url', index], repoRoot, { XDG_CACHE_HOME: cache });
   assert.equal(update.status, 0, update.stderr);
@@ -295,15 +295,15 @@ test('jscodeshift: a release known only through the refreshed cache is used, as 
   fs.writeFileSync(path.join(ws, 'Cargo.toml'), '[workspace]\nmembers = ["a"]\nresolver = "2"\n');
   fs.writeFileSync(path.join(ws, 'a', 'Cargo.toml'), '[package]\nname = "a"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nwasmtime = "37.0.1"\n');
   const cli = copyTree(ws, `${ws}-cli`);
-  const write = runCli(['--write', '--to', '49.0.0', '--index-url', index, cli], repoRoot, { XDG_CACHE_HOME: cache });
+  const write = runCli(['--write', '--to', '52.0.0', '--index-url', index, cli], repoRoot, { XDG_CACHE_HOME: cache });
   assert.equal(write.status, 0, write.stderr);
 
-  // With the empty cache of this file, 49.0.0 is unknown.
-  const cold = await jscodeshift([...BASE, '--run-in-band', '--to=49.0.0', `--index-url=${index}`, ws]);
+  // With the empty cache of this file, 52.0.0 is unknown.
+  const cold = await jscodeshift([...BASE, '--run-in-band', '--to=52.0.0', `--index-url=${index}`, ws]);
   assert.equal(cold.status, 1, show(cold));
-  assert.match(cold.stdout, /wasmtime 49\.0\.0 is not a known release/, show(cold));
-  const warm = await jscodeshift([...BASE, '--run-in-band', '--to=49.0.0', `--index-url=${index}`, ws], { env: { XDG_CACHE_HOME: cache } });
+  assert.match(cold.stdout, /wasmtime 52\.0\.0 is not a known release/, show(cold));
+  const warm = await jscodeshift([...BASE, '--run-in-band', '--to=52.0.0', `--index-url=${index}`, ws], { env: { XDG_CACHE_HOME: cache } });
   assert.equal(warm.status, 0, show(warm));
   assert.deepEqual(treeDifferences(readTree(ws), readTree(cli)), [], 'jscodeshift gives what --write gives');
-  assert.match(fs.readFileSync(path.join(ws, 'Cargo.toml'), 'utf8'), /^wasmtime = "49\.0\.0"$/m);
+  assert.match(fs.readFileSync(path.join(ws, 'Cargo.toml'), 'utf8'), /^wasmtime = "52\.0\.0"$/m);
 });

@@ -189,19 +189,19 @@ function indexCopy(): string {
   return dir;
 }
 
-/** Adds wasmtime 49.0.0 to an index copy: the 37.0.1 line with another `vers` and `rust_version` 1.96.0. */
-function addWasmtime49(index: string): void {
+/** Adds wasmtime 52.0.0 to an index copy: the 37.0.1 line with another `vers` and `rust_version` 1.96.0. */
+function addWasmtime52(index: string): void {
   const file = path.join(index, 'wa', 'sm', 'wasmtime');
   const text = fs.readFileSync(file, 'utf8');
   const line = text.split('\n').find((l) => l.includes('"vers":"37.0.1"'));
   assert.ok(line, 'the index copy has wasmtime 37.0.1');
   const obj = JSON.parse(line) as Record<string, unknown>;
   assert.equal(typeof obj.rust_version, 'string', 'wasmtime 37.0.1 declares rust_version');
-  const next = { ...obj, vers: '49.0.0', rust_version: '1.96.0' };
+  const next = { ...obj, vers: '52.0.0', rust_version: '1.96.0' };
   fs.writeFileSync(file, `${text.endsWith('\n') ? text : `${text}\n`}${JSON.stringify(next)}\n`);
 }
 
-/** A workspace with one member on wasmtime 37.0.1 and a rust-version the 49.0.0 line (1.96.0) is above. */
+/** A workspace with one member on wasmtime 37.0.1 and a rust-version the 52.0.0 line (1.96.0) is above. */
 function smallWorkspace(): string {
   const dir = path.join(tempDir('refresh-ws'), 'ws');
   fs.mkdirSync(path.join(dir, 'a', 'src'), { recursive: true });
@@ -228,7 +228,7 @@ function cachedFile(cacheDir: string, url: string, crate: string): string {
 
 const summaryLine = (stderr: string): string => stderr.split('\n').find((l) => l.startsWith('release data: ')) ?? '';
 const counts = (updated: number, unchanged: number, failed: number) => `release data: ${updated} updated, ${unchanged} unchanged, ${failed} failed`;
-const UNKNOWN_49 = /error: wasmtime 49\.0\.0 is not a known release/;
+const UNKNOWN_52 = /error: wasmtime 52\.0\.0 is not a known release/;
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
 function json(r: Run): { roots: { target: { version: string } | null }[] } {
@@ -284,47 +284,47 @@ test('a release published after the snapshot is known once refreshed, and unknow
 
   const before = await cli(['update-data', '--index-url', server.url], ws, env);
   assert.equal(before.status, 0, before.stderr);
-  addWasmtime49(index);
+  addWasmtime52(index);
   const refreshed = await cli(['update-data', '--index-url', server.url], ws, env);
   assert.equal(refreshed.status, 0, refreshed.stderr);
   assert.ok(summaryLine(refreshed.stderr).startsWith(counts(1, served.length - 1, missing)), refreshed.stderr);
 
   // --refresh in the same run, into another fresh cache.
-  const inOne = await cli(['--refresh', '--index-url', server.url, '--to', '49.0.0'], ws, freshCache().env);
+  const inOne = await cli(['--refresh', '--index-url', server.url, '--to', '52.0.0'], ws, freshCache().env);
   assert.equal(inOne.status, 0, inOne.stderr);
   assert.ok(summaryLine(inOne.stderr).startsWith(counts(served.length, 0, missing)), inOne.stderr);
-  assert.match(inOne.stdout, /^\+wasmtime = "49\.0\.0"$/m);
+  assert.match(inOne.stdout, /^\+wasmtime = "52\.0\.0"$/m);
 
   // From here on the data comes from the cache alone: the server is gone.
   await server.stop();
-  const dry = await cli(['--to', '49.0.0', '--index-url', server.url], ws, env);
+  const dry = await cli(['--to', '52.0.0', '--index-url', server.url], ws, env);
   assert.equal(dry.status, 0, dry.stderr);
-  assert.match(dry.stdout, /^\+wasmtime = "49\.0\.0"$/m);
+  assert.match(dry.stdout, /^\+wasmtime = "52\.0\.0"$/m);
   assert.match(dry.stdout, /^\+wasmtime = \{ workspace = true \}$/m);
-  assert.match(dry.stderr, /wasmtime family at 49\.0\.0 \(--to\)/);
+  assert.match(dry.stderr, /wasmtime family at 52\.0\.0 \(--to\)/);
   assert.doesNotMatch(dry.stderr, /release data cache/, 'the cache reads cleanly');
   // The overlay's rust_version is the one used for the MSRV check.
-  assert.match(dry.stderr, /warning: a\/Cargo\.toml:5:16: `rust-version = "1\.95"` is below 1\.96, the minimum Rust version of wasmtime 49\.0\.0/);
+  assert.match(dry.stderr, /warning: a\/Cargo\.toml:5:16: `rust-version = "1\.95"` is below 1\.96, the minimum Rust version of wasmtime 52\.0\.0/);
 
-  for (const spec of ['latest', '49', '49.0']) {
+  for (const spec of ['latest', '52', '52.0']) {
     const r = await cli(['--to', spec, '--index-url', server.url, '--json'], ws, env);
     assert.equal(r.status, 0, `--to ${spec}: ${r.stderr}`);
-    assert.equal(json(r).roots[0]?.target?.version, '49.0.0', `--to ${spec} resolves through the overlay`);
+    assert.equal(json(r).roots[0]?.target?.version, '52.0.0', `--to ${spec} resolves through the overlay`);
   }
 
-  const write = await cli(['--to', '49.0.0', '--index-url', server.url, '--write'], ws, env);
+  const write = await cli(['--to', '52.0.0', '--index-url', server.url, '--write'], ws, env);
   assert.equal(write.status, 0, write.stderr);
-  assert.match(fs.readFileSync(path.join(ws, 'Cargo.toml'), 'utf8'), /^wasmtime = "49\.0\.0"$/m);
-  const check = await cli(['--to', '49.0.0', '--index-url', server.url, '--check'], ws, env);
+  assert.match(fs.readFileSync(path.join(ws, 'Cargo.toml'), 'utf8'), /^wasmtime = "52\.0\.0"$/m);
+  const check = await cli(['--to', '52.0.0', '--index-url', server.url, '--check'], ws, env);
   assert.equal(check.status, 0, `aligned after --write: ${check.stdout}${check.stderr}`);
 
-  // Without the cache, 49.0.0 is unknown: exit 2, the message, nothing written.
+  // Without the cache, 52.0.0 is unknown: exit 2, the message, nothing written.
   const ws2 = smallWorkspace();
   const manifest = fs.readFileSync(path.join(ws2, 'a', 'Cargo.toml'));
   for (const extra of [[], ['--write']]) {
-    const cold = await cli(['--to', '49.0.0', '--index-url', server.url, ...extra], ws2, freshCache().env);
+    const cold = await cli(['--to', '52.0.0', '--index-url', server.url, ...extra], ws2, freshCache().env);
     assert.equal(cold.status, 2, cold.stderr);
-    assert.match(cold.stderr, UNKNOWN_49);
+    assert.match(cold.stderr, UNKNOWN_52);
     assert.match(cold.stderr, /--allow-unknown-version uses it anyway/);
     assert.equal(cold.stderr.trim().split('\n').length, 1, `one line: ${cold.stderr}`);
     assert.equal(cold.stdout, '');
@@ -332,9 +332,9 @@ test('a release published after the snapshot is known once refreshed, and unknow
     assert.ok(!fs.readFileSync(path.join(ws2, 'Cargo.toml'), 'utf8').includes('workspace.dependencies'), 'nothing written');
   }
   // The cache is per registry: a run against the default registry does not see the mirror's releases.
-  const otherRegistry = await cli(['--to', '49.0.0'], ws2, env);
+  const otherRegistry = await cli(['--to', '52.0.0'], ws2, env);
   assert.equal(otherRegistry.status, 2, otherRegistry.stderr);
-  assert.match(otherRegistry.stderr, UNKNOWN_49);
+  assert.match(otherRegistry.stderr, UNKNOWN_52);
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -417,21 +417,21 @@ test('--index-url pointing at a local directory works like the server', { skip, 
   assert.equal(again.status, 0, again.stderr);
   assert.ok(summaryLine(again.stderr).startsWith(counts(0, served.length, missing)), again.stderr);
 
-  addWasmtime49(index);
+  addWasmtime52(index);
   const refreshed = await cli(['update-data', '--index-url', index], ws, env);
   assert.ok(summaryLine(refreshed.stderr).startsWith(counts(1, served.length - 1, missing)), refreshed.stderr);
 
   // Every spelling of the directory shares one cache: a path with a slash, a file:// URL, a relative path.
   const spellings = [index, `${index}${path.sep}`, pathToFileURL(index).href, path.relative(ws, index)];
   for (const spelling of spellings) {
-    const r = await cli(['--to', '49.0.0', '--index-url', spelling], ws, env);
+    const r = await cli(['--to', '52.0.0', '--index-url', spelling], ws, env);
     assert.equal(r.status, 0, `--index-url ${spelling}: ${r.stderr}`);
-    assert.match(r.stdout, /^\+wasmtime = "49\.0\.0"$/m);
+    assert.match(r.stdout, /^\+wasmtime = "52\.0\.0"$/m);
     assert.doesNotMatch(r.stderr, /release data cache/);
   }
-  const inOne = await cli(['--refresh', '--index-url', index, '--to', '49.0.0'], ws, freshCache().env);
+  const inOne = await cli(['--refresh', '--index-url', index, '--to', '52.0.0'], ws, freshCache().env);
   assert.equal(inOne.status, 0, inOne.stderr);
-  assert.match(inOne.stdout, /^\+wasmtime = "49\.0\.0"$/m);
+  assert.match(inOne.stdout, /^\+wasmtime = "52\.0\.0"$/m);
 
   const gone = await cli(['update-data', '--index-url', path.join(index, 'nope')], ws, freshCache().env);
   assert.equal(gone.status, 2, gone.stderr);
@@ -446,7 +446,7 @@ test('--index-url pointing at a local directory works like the server', { skip, 
 
 test('a corrupted cache file is reported as a warning and the run still works', { skip, timeout: 60_000 }, async (t) => {
   const index = indexCopy();
-  addWasmtime49(index);
+  addWasmtime52(index);
   const server = await startServer(t, 'serve', index);
   const { env, cacheDir } = freshCache();
   const ws = smallWorkspace();
@@ -464,10 +464,10 @@ test('a corrupted cache file is reported as a warning and the run still works', 
   assert.match(r.stdout, /^\+wasmtime = "37\.0\.1"$/m);
   assert.doesNotMatch(r.stderr, STACK);
   // ... but what only the cache knew is gone (the other crates' files still count).
-  const lost = await cli(['--to', '49.0.0', '--index-url', server.url], ws, env);
+  const lost = await cli(['--to', '52.0.0', '--index-url', server.url], ws, env);
   assert.equal(lost.status, 2, lost.stderr);
   assert.match(lost.stderr, /^warning: release data cache: /m);
-  assert.match(lost.stderr, UNKNOWN_49);
+  assert.match(lost.stderr, UNKNOWN_52);
 
   // Another crate's lines at the wasmtime path.
   fs.copyFileSync(cachedFile(cacheDir, server.url, 'wasmtime-wasi'), body);
@@ -478,10 +478,10 @@ test('a corrupted cache file is reported as a warning and the run still works', 
   // A broken meta file: the body still counts, dated by its mtime (reported).
   fs.writeFileSync(body, good);
   fs.writeFileSync(`${body}.meta.json`, '{ broken');
-  const meta = await cli(['--to', '49.0.0', '--index-url', server.url], ws, env);
+  const meta = await cli(['--to', '52.0.0', '--index-url', server.url], ws, env);
   assert.equal(meta.status, 0, meta.stderr);
   assert.match(meta.stderr, /^warning: release data cache: .*wasmtime\.meta\.json: .*using the file's modification time$/m);
-  assert.match(meta.stdout, /^\+wasmtime = "49\.0\.0"$/m);
+  assert.match(meta.stdout, /^\+wasmtime = "52\.0\.0"$/m);
 
   // An empty file.
   fs.writeFileSync(body, '');
@@ -492,7 +492,7 @@ test('a corrupted cache file is reported as a warning and the run still works', 
 
 test('a refresh repairs a corrupted cache file, also when the server would answer 304', { skip, timeout: 60_000 }, async (t) => {
   const index = indexCopy();
-  addWasmtime49(index);
+  addWasmtime52(index);
   const server = await startServer(t, 'serve', index);
   const { env, cacheDir } = freshCache();
   const ws = smallWorkspace();
@@ -502,7 +502,7 @@ test('a refresh repairs a corrupted cache file, also when the server would answe
   fs.writeFileSync(body, 'garbage {not json\n'); // the meta file (with its ETag) is intact
   const repair = await cli(['update-data', '--index-url', server.url], ws, env);
   assert.equal(repair.status, 0, repair.stderr);
-  const r = await cli(['--to', '49.0.0', '--index-url', server.url], ws, env);
+  const r = await cli(['--to', '52.0.0', '--index-url', server.url], ws, env);
   assert.doesNotMatch(r.stderr, /release data cache/, `the corrupted file is still in the cache after update-data:\n${repair.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(fs.readFileSync(body).equals(fs.readFileSync(path.join(index, 'wa', 'sm', 'wasmtime'))), 'the served body is cached again');
@@ -513,19 +513,19 @@ test('a refresh repairs a corrupted cache file, also when the server would answe
 
 test('a refresh follows the lockstep pins of new releases to a crate the data does not know, and it joins the family', { skip, timeout: 60_000 }, async () => {
   const index = indexCopy();
-  addWasmtime49(index);
-  // wasmtime 49.0.0 pins a brand-new internal crate at its own number.
+  addWasmtime52(index);
+  // wasmtime 52.0.0 pins a brand-new internal crate at its own number.
   const file = path.join(index, 'wa', 'sm', 'wasmtime');
   const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  const w49 = JSON.parse(lines.pop()!) as { deps: Record<string, unknown>[] };
-  w49.deps.push({ name: 'wasmtime-internal-shiny', req: '=49.0.0', features: [], optional: false, default_features: true, target: null, kind: 'normal' });
-  fs.writeFileSync(file, [...lines, JSON.stringify(w49)].join('\n') + '\n');
+  const w52 = JSON.parse(lines.pop()!) as { deps: Record<string, unknown>[] };
+  w52.deps.push({ name: 'wasmtime-internal-shiny', req: '=52.0.0', features: [], optional: false, default_features: true, target: null, kind: 'normal' });
+  fs.writeFileSync(file, [...lines, JSON.stringify(w52)].join('\n') + '\n');
   const shiny = path.join(index, ...indexPath('wasmtime-internal-shiny').split('/'));
   fs.mkdirSync(path.dirname(shiny), { recursive: true });
-  fs.writeFileSync(shiny, `${JSON.stringify({ name: 'wasmtime-internal-shiny', vers: '49.0.0', deps: [], features: {}, yanked: false, cksum: '0'.repeat(64), v: 2 })}\n`);
+  fs.writeFileSync(shiny, `${JSON.stringify({ name: 'wasmtime-internal-shiny', vers: '52.0.0', deps: [], features: {}, yanked: false, cksum: '0'.repeat(64), v: 2 })}\n`);
 
   const ws = path.join(tempDir('shiny-ws'), 'ws');
-  for (const [m, deps] of [['a', 'wasmtime = "37.0.1"'], ['b', 'wasmtime = "49.0.0"\nwasmtime-internal-shiny = "49.0.0"']] as const) {
+  for (const [m, deps] of [['a', 'wasmtime = "37.0.1"'], ['b', 'wasmtime = "52.0.0"\nwasmtime-internal-shiny = "52.0.0"']] as const) {
     fs.mkdirSync(path.join(ws, m, 'src'), { recursive: true });
     fs.writeFileSync(path.join(ws, m, 'Cargo.toml'), `[package]\nname = "${m}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n${deps}\n`);
   }
@@ -543,5 +543,5 @@ test('a refresh follows the lockstep pins of new releases to a crate the data do
   const after = await cli(['--index-url', index], ws, env);
   assert.equal(after.status, 0, after.stderr);
   assert.match(after.stderr, /lifted into \[workspace\.dependencies\]: wasmtime, wasmtime-internal-shiny \(3 member entries\)/);
-  assert.match(after.stdout, /^\+wasmtime-internal-shiny = "49\.0\.0"$/m);
+  assert.match(after.stdout, /^\+wasmtime-internal-shiny = "52\.0\.0"$/m);
 });

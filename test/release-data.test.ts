@@ -37,7 +37,8 @@ test('data/release-notes.json is up to date, and release-data.json counts the br
   assert.ok(fs.readFileSync(notesOut).equals(fs.readFileSync(path.join(repoRoot, 'data', 'release-notes.json'))), 'data/release-notes.json differs from a fresh generation: run npm run gen:data');
   const source = JSON.parse(fs.readFileSync(path.join(sharedData, 'wasmtime-family', 'release-notes.json'), 'utf8')) as Record<string, { sections: Record<string, string> }>;
   const embedded = JSON.parse(fs.readFileSync(notesOut, 'utf8')) as { releases: Record<string, { sections: [string, string][] }> };
-  assert.equal(Object.keys(embedded.releases).length, 186);
+  // 186 releases of the snapshot's notes, 34 after it (releases-after-snapshot.json, some with `notes not found`).
+  assert.equal(Object.keys(embedded.releases).length, 186 + 34);
   // The sections keep the release notes' own order.
   for (const [v, rel] of Object.entries(source)) assert.deepEqual(embedded.releases[v]!.sections.map(([s]) => s), Object.keys(rel.sections), v);
   assert.equal(data.breakingNotes().get('25.0.0'), 9);
@@ -93,17 +94,17 @@ test('spot checks against the release history', () => {
   assert.deepEqual(versions, [...versions].sort(semver.compare));
   assert.equal(data.resolveLine('wasmtime', '26')?.version, '26.0.1');
   assert.equal(data.resolveLine('wasmtime', '26.0')?.version, '26.0.1');
-  assert.equal(data.resolveLine('wasmtime', 'latest')?.version, '48.0.0');
+  assert.equal(data.resolveLine('wasmtime', 'latest')?.version, '51.0.0', 'releases after the snapshot (after-snapshot.test.ts)');
   assert.equal(data.resolveLine('wasmtime', '24')?.version, '24.0.13');
-  assert.equal(data.resolveLine('wasmtime', '36')?.version, '36.0.14');
+  assert.equal(data.resolveLine('wasmtime', '36')?.version, '36.0.22');
   assert.equal(data.resolveLine('wasmtime', '0.39')?.version, '0.39.1');
   assert.equal(data.resolveLine('wasmtime', '0.39.0'), undefined, 'yanked');
-  assert.equal(data.resolveLine('wasmtime', '49'), undefined);
+  assert.equal(data.resolveLine('wasmtime', '52'), undefined);
   assert.equal(data.resolveLine('wasmtime', '^26'), undefined);
   assert.equal(data.resolveLine('cranelift-codegen', '0.17')?.version, '0.17.0');
   assert.equal(data.resolveLine('cranelift-codegen', '0.17.0', { prerelease: true })?.version, '0.17.0');
   assert.deepEqual(data.nearest('wasmtime', '26.0.9'), ['26.0.1', '26.0.0', '25.0.3']);
-  assert.deepEqual(data.nearest('wasmtime', '49.0.0', 2), ['48.0.0', '47.0.0']);
+  assert.deepEqual(data.nearest('wasmtime', '52.0.0', 2), ['51.0.0', '50.0.0'], 'release candidates are not suggested');
 
   assert.equal(data.versionAt('cranelift-codegen', '26.0.1'), '0.113.1');
   assert.equal(data.versionAt('cranelift-codegen', '0.26.1'), '0.73.1');
@@ -125,7 +126,7 @@ test('spot checks against the release history', () => {
   assert.equal(data.msrv('4.0.0'), undefined);
 
   const m = data.migrations();
-  assert.equal(m.rules.length, 54);
+  assert.equal(m.rules.length, 54 + 3, 'migrations.json, and the p3 default rules of 49.0.0 (releases-after-snapshot.json)');
   assert.equal(m.crateRules.length, 18);
   const preview1 = m.rules.find((r) => r.crate === 'wasmtime-wasi' && r.feature === 'preview1')!;
   assert.deepEqual([preview1.removedIn, preview1.lastPresentIn, preview1.action, preview1.to], ['37.0.0', '36.0.14', 'rename', ['p1']]);
@@ -156,8 +157,8 @@ test('every crate in the data is family, with its numbering, or excluded with th
   assert.deepEqual(data.family('winch-codegen')?.numbering, { kind: 'wasmtime' }, 'on wasmtime numbers from 26');
   assert.equal(data.releaseOf('winch-codegen', '0.22.13'), '24.0.13', 'before 26: 0.(major-2).patch');
   assert.equal(data.releaseOf('cranelift-codegen', '0.113.1'), '26.0.1');
-  assert.equal(data.releaseOf('cranelift-codegen', '0.136.2'), '49.0.2', 'a release newer than the data follows the numbering');
-  assert.equal(data.releaseOf('wasmtime-wasi', '49.0.0-dev'), '49.0.0-dev');
+  assert.equal(data.releaseOf('cranelift-codegen', '0.139.2'), '52.0.2', 'a release newer than the data follows the numbering');
+  assert.equal(data.releaseOf('wasmtime-wasi', '52.0.0-dev'), '52.0.0-dev');
   assert.equal(data.releaseOf('wasi-common', '0.5.0'), undefined, 'its own numbering, before it joined');
   for (const name of ['wasmtime-provider', 'wasmtime-jni', 'wasi-nn', 'hyper']) assert.equal(data.family(name), undefined, name);
   assert.deepEqual(data.exactPins('wasi-common', '36.0.0'), ['wiggle']);
@@ -176,7 +177,8 @@ test('companion versions hold for every wasmtime release in the data', () => {
     const v = semver.parse(w)!;
     if (v.major >= 1) {
       const c = data.versionAt('cranelift-codegen', w);
-      if (c !== `0.${v.major + 87}.${v.patch}`) misses.push(`cranelift-codegen ${w} -> ${c}`);
+      const pre = v.prerelease.length > 0 ? `-${v.prerelease.join('.')}` : ''; // 49.0.0-rc.1 -> 0.136.0-rc.1
+      if (c !== `0.${v.major + 87}.${v.patch}${pre}`) misses.push(`cranelift-codegen ${w} -> ${c}`);
     }
     if (v.major >= 26 && data.versionAt('pulley-interpreter', w) !== w) misses.push(`pulley-interpreter ${w}`);
     if (v.major >= 26 && data.versionAt('winch-codegen', w) !== w) misses.push(`winch-codegen ${w}`);
@@ -225,7 +227,7 @@ test('every version of feature-history.json is in the data with the same feature
   }
   assert.deepEqual(problems.slice(0, 30), [], `${problems.length} mismatches in ${checked} versions`);
   assert.equal(
-    data.crates().reduce((n, c) => n + data.versions(c).length, 0),
+    data.crates().reduce((n, c) => n + data.versions(c).filter((r) => r.source !== 'derived').length, 0),
     checked,
     'and nothing else',
   );
@@ -234,16 +236,20 @@ test('every version of feature-history.json is in the data with the same feature
 test('an overlay of newer index lines replaces and extends the embedded versions', () => {
   const line = (vers: string, yanked: boolean): string =>
     JSON.stringify({ name: 'wasmtime', vers, deps: [], features: { default: ['std'], std: [] }, yanked, rust_version: '1.96.0', v: 2 });
-  const overlay = new Map<string, readonly IndexRelease[]>([['wasmtime', parseIndexLines([line('0.38.2', false), line('49.0.0', false)].join('\n'))]]);
+  const overlay = new Map<string, readonly IndexRelease[]>([['wasmtime', parseIndexLines([line('0.38.2', false), line('49.0.0', false), line('52.0.0', false)].join('\n'))]]);
   const d = withOverlay(data, overlay);
   assert.equal(d.snapshot, data.snapshot);
+  // 49.0.0 replaces the derived release of the same number; 52.0.0 is new.
   assert.equal(d.versions('wasmtime').length, data.versions('wasmtime').length + 1);
+  assert.equal(data.release('wasmtime', '49.0.0')?.source, 'derived');
+  assert.equal(d.release('wasmtime', '49.0.0')?.source, 'cache');
   assert.equal(d.release('wasmtime', '0.38.2')?.yanked, false);
   assert.equal(d.release('wasmtime', '0.38.2')?.source, 'cache');
   assert.equal(d.release('wasmtime', '48.0.0')?.source, 'git', 'versions the overlay lacks stay');
-  assert.equal(d.resolveLine('wasmtime', 'latest')?.version, '49.0.0');
-  assert.equal(d.msrv('49.0.0'), '1.96.0');
-  assert.equal(d.versionAt('cranelift-codegen', '49.0.0'), undefined, 'unknown until the overlay has it');
+  assert.equal(d.resolveLine('wasmtime', 'latest')?.version, '52.0.0');
+  assert.equal(d.msrv('52.0.0'), '1.96.0');
+  assert.equal(d.versionAt('cranelift-codegen', '52.0.0'), undefined, 'unknown until the overlay has it');
+  assert.equal(d.versionAt('cranelift-codegen', '49.0.0'), '0.136.0', 'derived from the numbering');
   assert.deepEqual(d.versions('wasmtime-wasi'), data.versions('wasmtime-wasi'));
   assert.equal(data.release('wasmtime', '0.38.2')?.yanked, true, 'the base is untouched');
 });

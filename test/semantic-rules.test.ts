@@ -109,7 +109,22 @@ const TABLE: Readonly<Record<string, Row>> = {
   'wasmtime-wasi-http p2 43.0.0': newDefault('p2'),
   'wiggle wasmtime 18.0.0': newDefault('wasmtime'),
   'wasi-common wasmtime 18.0.0': newDefault('wasmtime'),
+  // WASIp3 joined the defaults at 49 (new functionality, releases after the snapshot): like component-model-async
+  // at 39, default builds gain it (reported), builds without default features are not affected.
+  'wasmtime-wasi p3 49.0.0': joinedDefault('p3'),
+  'wasmtime-wasi-http p3 49.0.0': joinedDefault('p3'),
+  'wasmtime-wasi-tls p3 49.0.0': joinedDefault('p3'),
 };
+
+/** An opt-in feature that joined the defaults: reported going up for default builds, named going down. */
+function joinedDefault(feature: string): Row {
+  const f = `[${feature}]`;
+  return {
+    shape: 'joined-default',
+    up: 'reported []', 'up -d': '-', [`up ${f}`]: '-', [`up -d ${f}`]: '-', [`up ref ${f}`]: '-', [`up ref -d ${f}`]: '-',
+    down: `applied ${f}`, 'down -d': '-', [`down ${f}`]: '-', [`down -d ${f}`]: '-', [`down ref ${f}`]: '-', [`down ref -d ${f}`]: '-',
+  };
+}
 
 /** Adjacent stable releases around the rule: the last before it and the first at or after it. */
 function around(rule: FeatureRule): { before: string; at: string } {

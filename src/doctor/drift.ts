@@ -5,9 +5,35 @@ import * as semver from '../semver.js';
 import { satisfies, type RootContext } from './context.js';
 import type { Ask, DriftFinding } from './types.js';
 import { LockView } from '../lock/staleness.js';
+import { securityFixesLine } from '../plan/release-findings.js';
 
 export function driftFindings(ctx: RootContext): DriftFinding[] {
-  return [...releaseDrift(ctx), ...lockstepDrift(ctx), ...staleLock(ctx)];
+  return [...releaseDrift(ctx), ...lockstepDrift(ctx), ...staleLock(ctx), ...lockedSecurity(ctx)];
+}
+
+/** Each locked release (registry family crates) older than security fixes on its line: one warning per release. */
+function lockedSecurity(ctx: RootContext): DriftFinding[] {
+  const lock = ctx.lock;
+  if (!lock) return [];
+  const releases = new Set<string>();
+  for (const p of lock.packages) {
+    const release = p.kind !== 'path' ? ctx.releases.releaseOf(p.name, p.version) : undefined;
+    if (release !== undefined) releases.add(release);
+  }
+  const out: DriftFinding[] = [];
+  for (const release of [...releases].sort(semver.rcompare)) {
+    const line = securityFixesLine(release, ctx.data);
+    if (line === undefined) continue;
+    out.push({
+      kind: 'security',
+      level: 'warning',
+      file: lock.file,
+      message: `locked ${line.text}: \`cargo update\` takes ${line.newest} where the requirements admit it (\`wasmtime-align notes\` lists the fixes)`,
+      release,
+      fixes: ctx.data.securityFixesAfter(release).map((f) => ({ version: f.version, ids: f.fix.ids })),
+    });
+  }
+  return out;
 }
 
 /** Registry requirements whose lowest admitted versions belong to different releases. */

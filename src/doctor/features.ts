@@ -57,11 +57,12 @@ export function featureFindings(ctx: RootContext): (FeatureFinding | NoteFinding
   return out;
 }
 
-type Unchecked = 'git' | 'path' | 'unknown';
+type Unchecked = 'git' | 'path' | 'unknown' | 'derived';
 const UNCHECKED: Readonly<Record<Unchecked, string>> = {
   git: 'they come from git, and the release data describes the registry',
   path: 'they come from a path outside the workspace',
   unknown: 'the release data does not know those releases (a newer snapshot may)',
+  derived: 'the release data has no feature list for those releases (known from public sources after its snapshot); run with --refresh to check them',
 };
 
 /**
@@ -75,6 +76,7 @@ function knownFeatures(ctx: RootContext, p: LockPackage): { features: ReadonlySe
     return m ? { features: manifestFeatures(m) } : 'path';
   }
   const release = ctx.data.release(p.name, p.version);
+  if (release?.source === 'derived') return 'derived';
   return release ? { features: release.features, release } : 'unknown';
 }
 

@@ -137,7 +137,16 @@ export interface StaleLockDrift extends FindingBase {
   readonly locked: readonly string[];
 }
 
-export type DriftFinding = ReleasesDrift | LockstepDrift | StaleLockDrift;
+/** A locked release older than patch releases of its line that fix security problems (release data `security`). */
+export interface SecurityDrift extends FindingBase {
+  readonly kind: 'security';
+  /** The locked wasmtime release (of the family crates locked at it). */
+  readonly release: string;
+  /** Later releases of its line with security fixes, oldest first, with their advisory ids. */
+  readonly fixes: readonly { readonly version: string; readonly ids: readonly string[] }[];
+}
+
+export type DriftFinding = ReleasesDrift | LockstepDrift | StaleLockDrift | SecurityDrift;
 
 export interface FeatureFinding extends FindingBase {
   readonly kind: 'feature';

@@ -11,6 +11,7 @@ import { packageRoot } from '../package-root.js';
 import * as semver from '../semver.js';
 import type { IndexRelease } from './index-lines.js';
 import { deriveFamily, releaseFor, versionFor, type LockstepRelease, type Numbering, type PinRange } from './lockstep.js';
+import { baseReleases, checkDerived, derivedReleases } from './after-snapshot.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The file format (shared with the generator).
@@ -97,6 +98,55 @@ export interface ReleaseDataFile {
   readonly migrations: { readonly rules: readonly FeatureRule[]; readonly crateRules: readonly CrateRule[] };
   /** wasmtime release -> how many items its Changed, Removed and Security Fixes notes have (releases with none left out). */
   readonly breakingNotes: Readonly<Record<string, number>>;
+  /** Releases known from public sources after the snapshot, without feature lists (their rows are derived on load). */
+  readonly after?: AfterSnapshot;
+  /** wasmtime releases whose notes (or, without notes, the advisories) say they fix a security problem. */
+  readonly security?: Readonly<Record<string, SecurityFix>>;
+}
+
+/** One release after the snapshot: what public sources show of it, each fact with where it comes from. */
+export interface AfterRelease {
+  /** YYYY-MM-DD, or null when no source gives one. */
+  readonly date: string | null;
+  /** `stated`: a source gives the date; `inferred`: read from neighbouring facts (see dateNote). */
+  readonly dateSource: 'stated' | 'inferred' | 'unknown';
+  readonly dateNote?: string;
+  readonly prerelease?: true;
+  /** No feature list was seen: the crates' features are carried from the newest release with data, unchecked. */
+  readonly features: 'unknown';
+  /** What of its release notes was seen. */
+  readonly notes: 'complete' | 'partial' | 'prerelease' | 'not found';
+  /** Only when a source states it. */
+  readonly rustVersion?: string;
+  readonly rustVersionSource?: string;
+  /** For a release no source of its own shows: why it is known to exist. */
+  readonly existence?: string;
+  readonly sources: readonly string[];
+}
+
+/** A default-feature change seen after the snapshot (with the file's own words as evidence). */
+export interface DefaultChange {
+  readonly crate: string;
+  readonly from: string;
+  readonly add: readonly string[];
+  readonly evidence: string;
+}
+
+export interface AfterSnapshot {
+  /** When the sources were read (YYYY-MM-DD): how fresh the release knowledge is. */
+  readonly collected: string;
+  /** The file of ../shared/data it was generated from. */
+  readonly source: string;
+  readonly releases: Readonly<Record<string, AfterRelease>>;
+  readonly defaultChanges: readonly DefaultChange[];
+  /** What the sources were searched for and did not show. */
+  readonly notFound: readonly string[];
+}
+
+/** A release that fixes a security problem: the advisory ids, from its notes or (notes not found) the advisories. */
+export interface SecurityFix {
+  readonly ids: readonly string[];
+  readonly from: 'notes' | 'advisories';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -114,8 +164,12 @@ export interface CrateRelease {
   readonly defaultFeatures: readonly string[];
   readonly rustVersion?: string;
   readonly yanked: boolean;
-  /** `index`: the embedded registry snapshot; `git`: Cargo.toml at a release tag (publication unchecked); `cache`: an overlay. */
-  readonly source: 'index' | 'git' | 'cache';
+  /**
+   * `index`: the embedded registry snapshot; `git`: Cargo.toml at a release tag (publication unchecked); `cache`: an
+   * overlay; `derived`: a release known from public sources after the snapshot, whose version comes from the
+   * crate's numbering and whose features are those of the newest release with data (not checked: see after-snapshot.ts).
+   */
+  readonly source: 'index' | 'git' | 'cache' | 'derived';
   /** Each feature's definition (`default` included); only for wasmtime-wasi, wasmtime-wasi-nn and wasmtime-wasi-http. */
   readonly featureDefs?: Readonly<Record<string, readonly string[]>>;
 }
@@ -125,6 +179,22 @@ export interface FamilyCrate {
   readonly name: string;
   /** How its newest releases are numbered: wasmtime's own number, or a companion number mapped to it. */
   readonly numbering: Numbering;
+}
+
+/** Where the release knowledge comes from and how fresh it is. */
+export interface DataAsOf {
+  /** `embedded release data`, or the registry index fetched by --refresh. */
+  readonly source: string;
+  /** YYYY-MM-DD. */
+  readonly date: string;
+}
+
+/** A release's minimum Rust version, and whose it is: its own, or (unknown for it) the newest known earlier one. */
+export interface MsrvInfo {
+  readonly rustVersion: string;
+  /** The release that states it (the asked one when `own`). */
+  readonly release: string;
+  readonly own: boolean;
 }
 
 export interface ResolveOptions {
@@ -181,6 +251,26 @@ export interface ReleaseData {
    * without any are absent. The notes themselves are in data/release-notes.json, read only by `notes`.
    */
   breakingNotes(): ReadonlyMap<string, number>;
+  /** What the release knowledge is and how fresh (the date the newest sources were read). */
+  asOf(): DataAsOf;
+  /** What public sources show of a wasmtime release after the snapshot (undefined for the others). */
+  afterRelease(wasmtimeVersion: string): AfterRelease | undefined;
+  /** The security fix a wasmtime release carries, if its notes (or the advisories) say so. */
+  securityFix(wasmtimeVersion: string): SecurityFix | undefined;
+  /** Later releases on the same line (`48.0.x` after 48.0.0) that carry security fixes, oldest first; no pre-releases. */
+  securityFixesAfter(wasmtimeVersion: string): readonly { readonly version: string; readonly fix: SecurityFix }[];
+  /** msrv() with where the number comes from: for a release whose own minimum is unknown, the newest known earlier one. */
+  msrvInfo(wasmtimeVersion: string): MsrvInfo | undefined;
+  /** Where index data of an overlay contradicts the derived releases (warnings). */
+  problems(): readonly string[];
+}
+
+/** What a data file says beyond its crates: releases after the snapshot, security fixes, provenance. */
+interface Extras {
+  readonly after: AfterSnapshot | undefined;
+  readonly security: ReadonlyMap<string, SecurityFix>;
+  readonly asOf: DataAsOf;
+  readonly problems: readonly string[];
 }
 
 /** Only these crates keep featureDefs: their feature implications (p1 -> p2, ...) matter to migrations. */
@@ -222,9 +312,17 @@ function fromFile(file: ReleaseDataFile): ReleaseData {
         ...(defs !== undefined ? { featureDefs: defsTables[defs] } : {}),
       };
     });
+  const after = file.after;
+  const rowsOf = (crate: string): readonly ReleaseRow[] | undefined => (Object.hasOwn(file.crates, crate) ? file.crates[crate] : undefined);
+  let bases: ReadonlyMap<string, string> | undefined;
   const load = (crate: string): CrateRelease[] | undefined => {
-    const rows = Object.hasOwn(file.crates, crate) ? file.crates[crate] : undefined;
-    return rows && decode(crate, rows);
+    const rows = rowsOf(crate);
+    const known = rows && decode(crate, rows);
+    const numbering = Object.hasOwn(file.family, crate) ? file.family[crate]!.numbering : undefined;
+    if (known === undefined || after === undefined || numbering === undefined) return known;
+    bases ??= baseReleases(after, decode('wasmtime', rowsOf('wasmtime') ?? []));
+    const derived = derivedReleases(crate, numbering, known, after, bases);
+    return derived.length === 0 ? known : [...known, ...derived].sort((a, b) => semver.compare(a.version, b.version));
   };
   // The family table reads a crate's versions through the data's own cache, so each crate is decoded once.
   const data: Data = new Data(
@@ -234,6 +332,12 @@ function fromFile(file: ReleaseDataFile): ReleaseData {
     Object.keys(file.crates),
     recordedFamily(file, (crate) => data.versions(crate)),
     new Map(Object.entries(file.breakingNotes ?? {})),
+    {
+      after,
+      security: new Map(Object.entries(file.security ?? {})),
+      asOf: { source: 'embedded release data', date: after?.collected ?? file.snapshot },
+      problems: [],
+    },
   );
   return data;
 }
@@ -269,8 +373,14 @@ function recordedFamily(file: ReleaseDataFile, versions: (crate: string) => read
  * the ones with the same number (so yanked flags follow the overlay) and add new ones; other versions stay. The
  * family is derived again for the releases the base did not have, so a crate new in the registry joins it.
  */
-export function withOverlay(base: ReleaseData, overlay: ReadonlyMap<string, readonly IndexRelease[]>, source: 'cache' = 'cache'): ReleaseData {
+export function withOverlay(base: ReleaseData, overlay: ReadonlyMap<string, readonly IndexRelease[]>, source: 'cache' = 'cache', asOf?: DataAsOf): ReleaseData {
   if (!(base instanceof Data)) throw new TypeError('withOverlay: base must come from embeddedReleaseData() or withOverlay()');
+  // Observed index data wins over derived releases; where they disagree, say so.
+  const problems = [...base.problems()];
+  for (const [crate, list] of overlay) {
+    const derived = base.versions(crate).filter((r) => r.source === 'derived');
+    if (derived.length > 0) problems.push(...checkDerived(derived, list, (v) => base.releaseOf(crate, v)));
+  }
   const load = (crate: string): readonly CrateRelease[] => {
     const extra = overlay.get(crate);
     if (extra === undefined) return base.versions(crate);
@@ -278,14 +388,19 @@ export function withOverlay(base: ReleaseData, overlay: ReadonlyMap<string, read
     for (const r of extra) if (semver.valid(r.version)) byVersion.set(r.version, fromIndex(r, source));
     return [...byVersion.values()].sort((a, b) => semver.compare(a.version, b.version));
   };
-  return new Data(base.snapshot, base.migrations(), load, [...base.crates(), ...overlay.keys()], overlaidFamily(base, overlay), base.breakingNotes());
+  return new Data(base.snapshot, base.migrations(), load, [...base.crates(), ...overlay.keys()], overlaidFamily(base, overlay), base.breakingNotes(), {
+    ...base.extras,
+    asOf: asOf ?? base.asOf(),
+    problems,
+  });
 }
 
 /** The base's family, extended by deriving it again over the overlay's releases that the base lacks. */
 function overlaidFamily(base: Data, overlay: ReadonlyMap<string, readonly IndexRelease[]>): FamilyTable {
   const fresh = new Map<string, LockstepRelease[]>();
   for (const [crate, list] of overlay) {
-    const added = list.filter((r) => semver.valid(r.version) && base.release(crate, r.version) === undefined);
+    // A derived release (after the snapshot, no dependency lists) counts as new: its observed lockstep pins can bring crates in.
+    const added = list.filter((r) => semver.valid(r.version) && (base.release(crate, r.version) === undefined || base.release(crate, r.version)!.source === 'derived'));
     if (added.length > 0) fresh.set(crate, added.map((r) => ({ version: r.version, deps: r.deps })));
   }
   if (fresh.size === 0) return base.familyTable;
@@ -345,6 +460,7 @@ class Data implements ReleaseData {
     names: readonly string[],
     readonly familyTable: FamilyTable,
     private readonly notes: ReadonlyMap<string, number>,
+    readonly extras: Extras,
   ) {
     this.names = [...new Set(names)].sort();
   }
@@ -387,7 +503,10 @@ class Data implements ReleaseData {
     const t = [c.major, c.minor, c.patch];
     // Lexicographic distance: same major first, then same minor, then the closest patch; ties favour the newer.
     const dist = (v: string): number[] => [semver.major(v), semver.minor(v), semver.patch(v)].map((x, j) => Math.abs(x - t[j]!));
+    // Release candidates are suggested only for a pre-release (`--to 50.0.0-rc.2`).
+    const pre = semver.prerelease(version) !== null;
     return this.versions(crate)
+      .filter((r) => pre || semver.prerelease(r.version) === null)
       .map((r) => ({ v: r.version, d: dist(r.version) }))
       .sort((a, b) => a.d[0]! - b.d[0]! || a.d[1]! - b.d[1]! || a.d[2]! - b.d[2]! || semver.rcompare(a.v, b.v))
       .slice(0, n)
@@ -455,10 +574,55 @@ class Data implements ReleaseData {
   }
 
   msrv(wasmtimeVersion: string): string | undefined {
+    return this.msrvInfo(wasmtimeVersion)?.rustVersion;
+  }
+
+  msrvInfo(wasmtimeVersion: string): MsrvInfo | undefined {
     const r = this.release('wasmtime', wasmtimeVersion);
-    if (r !== undefined) return r.rustVersion;
+    if (r?.rustVersion !== undefined) return { rustVersion: r.rustVersion, release: r.version, own: true };
+    if (r !== undefined) {
+      if (r.source !== 'derived') return undefined;
+      // A release after the snapshot whose minimum no source states: the newest known earlier one applies.
+      const earlier = [...this.versions('wasmtime')].reverse().find((o) => o.rustVersion !== undefined && semver.lt(o.version, r.version) && semver.prerelease(o.version) === null);
+      return earlier && { rustVersion: earlier.rustVersion!, release: this.statedBy(earlier), own: false };
+    }
     const v = semver.parse(wasmtimeVersion);
-    return v === null ? undefined : this.resolveLine('wasmtime', `${v.major}.${v.minor}`)?.rustVersion;
+    const line = v === null ? undefined : this.resolveLine('wasmtime', `${v.major}.${v.minor}`);
+    return line?.rustVersion === undefined ? undefined : { rustVersion: line.rustVersion, release: line.version, own: false };
+  }
+
+  /** The first release of a line with the same minimum (49.0.7's 1.96.0 is 49.0.0's). */
+  private statedBy(r: CrateRelease): string {
+    const line = this.versions('wasmtime').filter((o) => semver.major(o.version) === semver.major(r.version) && semver.minor(o.version) === semver.minor(r.version) && semver.prerelease(o.version) === null);
+    return line.find((o) => o.rustVersion === r.rustVersion)?.version ?? r.version;
+  }
+
+  asOf(): DataAsOf {
+    return this.extras.asOf;
+  }
+
+  afterRelease(wasmtimeVersion: string): AfterRelease | undefined {
+    const a = this.extras.after?.releases;
+    return a !== undefined && Object.hasOwn(a, wasmtimeVersion) ? a[wasmtimeVersion] : undefined;
+  }
+
+  securityFix(wasmtimeVersion: string): SecurityFix | undefined {
+    return this.extras.security.get(wasmtimeVersion);
+  }
+
+  securityFixesAfter(wasmtimeVersion: string): readonly { readonly version: string; readonly fix: SecurityFix }[] {
+    const v = semver.parse(wasmtimeVersion);
+    if (v === null) return [];
+    return this.versions('wasmtime')
+      .filter((r) => semver.major(r.version) === v.major && semver.minor(r.version) === v.minor && semver.gt(r.version, v) && semver.prerelease(r.version) === null)
+      .flatMap((r) => {
+        const fix = this.securityFix(r.version);
+        return fix ? [{ version: r.version, fix }] : [];
+      });
+  }
+
+  problems(): readonly string[] {
+    return this.extras.problems;
   }
 }
 

@@ -14,7 +14,7 @@ export const BREAKING_SECTIONS: readonly string[] = ['Changed', 'Removed', 'Secu
 export interface ReleaseNotesFile {
   readonly format: 1;
   /** wasmtime version -> its notes; `sections` in the order the release notes give them. */
-  readonly releases: Readonly<Record<string, { readonly date: string; readonly sections: readonly (readonly [string, string])[] }>>;
+  readonly releases: Readonly<Record<string, { readonly date: string | null; readonly sections: readonly (readonly [string, string])[]; readonly status?: string }>>;
 }
 
 /** One section's markdown split into bullet items, with the lines around them. */
@@ -63,8 +63,11 @@ export function breakingCount(sections: readonly (readonly [string, string])[]):
 
 export interface ReleaseNotes {
   readonly version: string;
-  readonly date: string;
+  /** Null when no source gives a date. */
+  readonly date: string | null;
   readonly sections: readonly { readonly name: string; readonly text: SectionText }[];
+  /** What is missing of the notes (`notes not found (...)`, a partial page, a pre-release); absent when complete. */
+  readonly status?: string;
 }
 
 let embedded: ReleaseNotes[] | undefined;
@@ -76,7 +79,12 @@ export function embeddedReleaseNotes(): readonly ReleaseNotes[] {
     embedded = Object.entries(file.releases)
       .filter(([v]) => semver.valid(v) !== null)
       .sort(([a], [b]) => semver.compare(a, b))
-      .map(([version, r]) => ({ version, date: r.date, sections: r.sections.map(([name, text]) => ({ name: sectionName(name), text: splitSection(text) })) }));
+      .map(([version, r]) => ({
+        version,
+        date: r.date,
+        sections: r.sections.map(([name, text]) => ({ name: sectionName(name), text: splitSection(text) })),
+        ...(r.status !== undefined ? { status: r.status } : {}),
+      }));
   }
   return embedded;
 }

@@ -12,6 +12,7 @@ import type { Plan, PlannedRoot } from '../pipeline.js';
 import { crossedReleases } from '../plan/crate-changes.js';
 import * as semver from '../semver.js';
 import { SCHEMA_VERSION } from './report.js';
+import { securityFixesLine } from '../plan/release-findings.js';
 
 /** What an item names that the root uses: a family crate, or a feature of one. */
 export interface Use {
@@ -28,7 +29,9 @@ export interface NoteItem {
 
 export interface NotesRelease {
   readonly version: string;
-  readonly date: string;
+  readonly date: string | null;
+  /** What is missing of the notes (`notes not found (...)`, a partial page); absent when complete. */
+  readonly status?: string;
   /** The chosen sections the release has, in the notes' order; used items first within each. */
   readonly sections: readonly { readonly name: string; readonly preamble: readonly string[]; readonly items: readonly NoteItem[]; readonly references: readonly string[] }[];
 }
@@ -41,6 +44,8 @@ export interface NotesRoot {
   readonly from: string | null;
   /** Every release crossed, oldest first, with the chosen sections (maybe none). */
   readonly releases: readonly NotesRelease[];
+  /** When the release the root asks for is older than security fixes on its line: which (null otherwise). */
+  readonly security: string | null;
 }
 
 /** The notes of each root with a target; `all` takes every section, else Changed, Removed and Security Fixes. */
@@ -61,9 +66,11 @@ export function notesOf(plan: Plan, all: boolean): NotesRoot[] {
             const items = s.text.items.map((text): NoteItem => ({ text: unbullet(text), uses: matches(text, uses) }));
             return { name: s.name, preamble: s.text.preamble, items: [...items.filter((i) => i.uses.length > 0), ...items.filter((i) => i.uses.length === 0)], references: s.text.references };
           });
-        return { version: v, date: r.date, sections };
+        return { version: v, date: r.date, sections, ...(r.status !== undefined ? { status: r.status } : {}) };
       });
-      return { root, target, from: fromRelease(root, plan.data), releases };
+      const asked = root.target!.version;
+      const security = securityFixesLine(semver.valid(asked) === asked ? asked : (target ?? asked), plan.data);
+      return { root, target, from: fromRelease(root, plan.data), releases, security: security === undefined ? null : `${security.text}; --to ${security.newest} takes the newest` };
     });
 }
 
@@ -144,6 +151,7 @@ export function formatNotes(roots: readonly NotesRoot[], all: boolean, cwd: stri
     if (out.length > 0) out.push('');
     if (n.releases.length === 0) {
       out.push(`# ${where} (${what}): no release crossed on the way to wasmtime ${to}`);
+      if (n.security !== null) out.push('', `**Security:** ${n.security}.`);
       continue;
     }
     const crossed = n.releases.map((r) => r.version);
@@ -154,9 +162,11 @@ export function formatNotes(roots: readonly NotesRoot[], all: boolean, cwd: stri
       `${crossed.length} ${crossed.length === 1 ? 'release' : 'releases'} crossed (${crossed.length === 1 ? crossed[0] : `${crossed[0]} to ${crossed.at(-1)}`}); sections: ${which}.` +
         (marked > 0 ? ` ${marked} ${marked === 1 ? 'item names' : 'items name'} what this ${root.kind === 'workspace' ? 'workspace' : 'package'} uses: first in their section, marked **[uses ...]**.` : ''),
     );
+    if (n.security !== null) out.push('', `**Security:** ${n.security}.`);
     for (const r of n.releases) {
-      if (r.sections.length === 0) continue;
-      out.push('', `## ${r.version} (${r.date})`);
+      if (r.sections.length === 0 && r.status === undefined) continue;
+      out.push('', `## ${r.version} (${r.date ?? 'date unknown'})`);
+      if (r.status !== undefined) out.push('', `_${r.status}_`);
       for (const s of r.sections) {
         out.push('', `### ${s.name}`, '');
         if (s.preamble.length > 0) out.push(...s.preamble, '');
@@ -182,9 +192,11 @@ export function notesJson(roots: readonly NotesRoot[], all: boolean, cwd: string
       manifest: displayPath(n.root.manifest.path, cwd),
       from: n.from,
       target: n.target,
+      security: n.security,
       releases: n.releases.map((r) => ({
         version: r.version,
         date: r.date,
+        ...(r.status !== undefined ? { status: r.status } : {}),
         sections: r.sections.map((s) => ({ name: s.name, items: s.items })),
       })),
     })),

@@ -121,7 +121,8 @@ export function crossedReleases(rows: readonly CrateChange[], releases: Iterable
   }
   const out: string[] = [];
   for (const r of releases) {
-    if (semver.valid(r) === null || semver.gt(r, target)) continue;
+    // A pre-release is crossed only as the target itself: `latest` and lines never choose one.
+    if (semver.valid(r) === null || semver.gt(r, target) || (semver.prerelease(r) !== null && r !== target)) continue;
     const crossed = bases.some(({ crate, base, range }) => {
       if (!semver.gt(r, base)) return false;
       const v = data.versionAt(crate, r);

@@ -256,6 +256,8 @@ function beforeOf(crate: string, from: string | undefined, features: readonly st
 
 /** Features the release lacks stop the run (or, with --drop-unknown-features, are dropped with a warning). */
 function checkFeatures(features: readonly string[], release: CrateRelease, loc: SourceLocation, what: string, ctx: FeatureContext, out: FeatureOutcome, before?: Before): string[] {
+  // A release without a feature list (after the snapshot): features stay as written; the root's warning says so.
+  if (release.source === 'derived') return [...features];
   const kept: string[] = [];
   for (const f of features) {
     // `dep/default` names the dependency's default set, which every crate has.

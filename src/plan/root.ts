@@ -1,3 +1,4 @@
+import { securityFixesLine, uncheckedFeatures } from './release-findings.js';
 import * as semver from '../semver.js';
 import { ErrorSink, UserError } from '../errors.js';
 import type { Root } from '../discover/index.js';
@@ -199,6 +200,20 @@ function chooseRootTarget(
   const release = opts.to !== undefined ? (data.release('wasmtime', opts.to) ? opts.to : null) : (data.resolveLine('wasmtime', lineOf(chosen.version))?.version ?? null);
   if (release === null && opts.to === undefined) {
     findings.push({ level: 'warning', file: root.manifest.path, message: `wasmtime ${chosen.version} is not in the release data: features are not checked` });
+  }
+  if (release !== null) {
+    const unchecked = uncheckedFeatures(release, data);
+    if (unchecked !== undefined) findings.push({ level: 'warning', file: root.manifest.path, message: unchecked });
+    // What the requirement names (`48.0.0`), not the newest release its line admits, is what may lack the fixes.
+    const security = securityFixesLine(semver.valid(chosen.version) === chosen.version ? chosen.version : release, data);
+    if (security !== undefined) {
+      // An `=` pin keeps the lock off the fixes; any other requirement admits them.
+      const pinned = chosen.operator === '=';
+      const how = pinned
+        ? `; the requirement ${chosen.requirement} excludes them: --to ${security.newest} takes the newest`
+        : `; the requirement ${chosen.requirement} admits them (\`cargo update\` takes ${security.newest}; --to ${security.newest} requires it)`;
+      findings.push({ level: pinned ? 'warning' : 'note', file: root.manifest.path, message: security.text + how });
+    }
   }
   return { ...chosen, release };
 }

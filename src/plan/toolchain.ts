@@ -22,8 +22,11 @@ const EDITION_2024_RUST = '1.85.0';
 export function toolchainFindings(root: Root, manifests: readonly Manifest[], target: Target, data: ReleaseData, bump: boolean, excluded: readonly string[] = []): { findings: Finding[]; changes: RewriteString[] } {
   const findings: Finding[] = [];
   const changes: RewriteString[] = [];
-  const msrv = target.release === null ? undefined : data.msrv(target.release);
+  const info = target.release === null ? undefined : data.msrvInfo(target.release);
+  const msrv = info?.rustVersion;
   const msrvText = msrv?.replace(/\.0$/, '');
+  // A release whose own minimum no source states: the newest known earlier one, and the warning says so.
+  const whose = info === undefined || info.own ? '' : ` (${target.release}'s own minimum is not in the data; ${info.rustVersion} is ${info.release}'s)`;
   if (msrv !== undefined) {
     // Only packages whose build reaches the family count (family-build.ts; doctor uses the same rule).
     const names = new Set(data.familyNames());
@@ -47,7 +50,7 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
         if (!node) continue;
         const loc = nodeLocation(m, node);
         const written = String(node.value);
-        const below = `\`rust-version = "${written}"\` is below ${msrvText}, the minimum Rust version of wasmtime ${target.release}`;
+        const below = `\`rust-version = "${written}"\` is below ${msrvText}, the minimum Rust version of wasmtime ${target.release}${whose}`;
         // A shared field is also the declared Rust of every published package inheriting it: it is raised for a
         // published package that builds the family, not for unpublished ones alone (nobody builds those from a
         // registry, and cargo refuses an older Rust for them anyway, naming the family crate's rust-version).
@@ -61,7 +64,7 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
         } else if (bump) {
           const after = sameShape(written, msrv);
           changes.push({ kind: 'string', manifest: m, path, node, after, reasons: ['rust-version'] });
-          findings.push({ level: 'note', ...loc, message: `\`rust-version\` raised from ${written} to ${after}, the minimum Rust version of wasmtime ${target.release}${shared ? ` (for ${listNames(needing)}, which ${inherit(needing)} it)` : ''}` });
+          findings.push({ level: 'note', ...loc, message: `\`rust-version\` raised from ${written} to ${after}, the minimum Rust version of wasmtime ${target.release}${whose}${shared ? ` (for ${listNames(needing)}, which ${inherit(needing)} it)` : ''}` });
         } else {
           findings.push({ level: 'warning', ...loc, message: `${below}${shared ? ` (inherited by ${listNames(needing)}, which ${needing.length === 1 ? 'builds' : 'build'} it)` : ''} (--bump-rust-version raises it)` });
         }
@@ -71,7 +74,7 @@ export function toolchainFindings(root: Root, manifests: readonly Manifest[], ta
   const toolchain = findToolchain(path.dirname(root.manifest.path));
   if (toolchain?.version) {
     if (msrv !== undefined && semver.lt(toolchain.version, msrv)) {
-      findings.push({ level: 'warning', file: toolchain.file, message: `the toolchain file pins ${pinned(toolchain.channel, toolchain.version)}, below ${msrvText}, the minimum Rust version of wasmtime ${target.release}` });
+      findings.push({ level: 'warning', file: toolchain.file, message: `the toolchain file pins ${pinned(toolchain.channel, toolchain.version)}, below ${msrvText}, the minimum Rust version of wasmtime ${target.release}${whose}` });
     }
     const edition2024 = manifests.filter((m) => editionOf(m, root.manifest) === '2024');
     if (edition2024.length > 0 && semver.lt(toolchain.version, EDITION_2024_RUST)) {
