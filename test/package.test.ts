@@ -10,7 +10,7 @@ test('the npm package ships the bundled CLI, the compiled API with types, and th
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = new Set((JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
-  for (const f of ['package.json', 'README.md', 'data/release-data.json', 'dist/bin/wasmtime-align.js', 'dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/transforms/wasmtime-align.js']) {
+  for (const f of ['package.json', 'README.md', 'docs/architecture.md', 'data/release-data.json', 'dist/bin/wasmtime-align.js', 'dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/transforms/wasmtime-align.js']) {
     assert.ok(files.has(f), `${f} is in the package`);
   }
   assert.ok(![...files].some((f) => f.startsWith('dist/test/')), 'tests are not shipped');

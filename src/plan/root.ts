@@ -538,7 +538,7 @@ function waysOut(crate: string, target: Target, registry: readonly Candidate[], 
   const withFlag = nearest(migrated);
   const without = nearest(plain);
   let to = '';
-  if (migrations && withFlag) to = `every family crate in use exists at ${withFlag}, with the crate migrations (--to ${withFlag}), or `;
+  if (migrations && withFlag) to = `every family crate in use exists at ${withFlag}${withFlag !== without ? ', with the crate migrations' : ''} (--to ${withFlag}), or `;
   else if (without) {
     const flag = withFlag !== undefined && withFlag !== without ? `; --apply-crate-migrations allows up to ${withFlag} (--to ${withFlag} --apply-crate-migrations)` : '';
     to = `every family crate in use exists at ${without} (--to ${without})${flag}, or `;
