@@ -5,10 +5,19 @@
  */
 import type { ReleaseData } from '../family/release-data.js';
 
-/** For a release known from public sources but without a feature list (derived rows): the warning, else undefined. */
-export function uncheckedFeatures(release: string, data: ReleaseData): string | undefined {
-  if (data.release('wasmtime', release)?.source !== 'derived') return undefined;
-  return `features of wasmtime ${release} could not be checked offline (the release data has no feature list for it; features are kept as written); run with --refresh to check them`;
+/**
+ * For a release known from public sources but without a feature list (derived rows): the warning naming the crates
+ * in use whose features there could not be checked, else undefined (a root whose crates all have feature lists
+ * there, or whose data ends earlier, which their own notes say).
+ */
+export function uncheckedFeatures(release: string, crates: readonly string[], data: ReleaseData): string | undefined {
+  const derived = crates.filter((c) => {
+    const v = data.versionAt(c, release);
+    return v !== undefined && data.release(c, v)?.source === 'derived';
+  });
+  if (derived.length === 0) return undefined;
+  const named = derived.includes('wasmtime') ? `wasmtime ${release}` : derived.map((c) => `${c} ${data.versionAt(c, release)}`).join(', ');
+  return `features of ${named} could not be checked offline (the release data has no feature list for it; features are kept as written); run with --refresh to check them`;
 }
 
 /**

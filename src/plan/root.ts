@@ -202,7 +202,7 @@ function chooseRootTarget(
     findings.push({ level: 'warning', file: root.manifest.path, message: `wasmtime ${chosen.version} is not in the release data: features are not checked` });
   }
   if (release !== null) {
-    const unchecked = uncheckedFeatures(release, data);
+    const unchecked = uncheckedFeatures(release, [...new Set(registry.map((c) => c.entry.package))], data);
     if (unchecked !== undefined) findings.push({ level: 'warning', file: root.manifest.path, message: unchecked });
     // What the requirement names (`48.0.0`), not the newest release its line admits, is what may lack the fixes.
     const security = securityFixesLine(semver.valid(chosen.version) === chosen.version ? chosen.version : release, data);
