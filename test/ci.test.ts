@@ -212,6 +212,19 @@ test('--list with --json is a usage error', () => {
 
 // ---------- --message-format github ----------
 
+test('--message-format github: a file outside GITHUB_WORKSPACE is named in the message, not as a file GitHub would misplace', () => {
+  const repo = tempDir('ci-github-outside');
+  const dir = writeTree(tempDir('ci-github-outside-ws'), GOOD);
+  const r = runCli(['--check', '--message-format', 'github'], dir, { GITHUB_WORKSPACE: repo });
+  assert.equal(r.status, 1);
+  const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::'));
+  assert.deepEqual(annotations, [
+    '::error title=wasmtime-align::Cargo.toml:3: would be changed by wasmtime-align (run it with --write to apply)',
+    '::error title=wasmtime-align::a/Cargo.toml:7: would be changed by wasmtime-align (run it with --write to apply)',
+    '::error title=wasmtime-align::b/Cargo.toml:7: would be changed by wasmtime-align (run it with --write to apply)',
+  ]);
+});
+
 test('--message-format github: the normal output, then one annotation per changed file on stderr (--check: errors)', () => {
   const dir = writeTree(tempDir('ci-github'), { ...GOOD, 'b/Cargo.toml': `# b\n${pkg('b', 'wasmtime = { version = "25.0.0", features = ["async"] }\n')}` });
   const human = runCli(['--check'], dir);

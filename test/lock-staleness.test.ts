@@ -161,3 +161,11 @@ test('doctor: a stale lock for a companion, although another package holds a cop
     ['stale Cargo.lock: `cranelift-codegen` of app asks for cranelift-codegen "0.113.1", but the lock has cranelift-codegen 0.112.0: the next cargo build re-resolves it, and --locked fails'],
   );
 });
+
+test('a version below a security fix on its line is not pinned: the refresh keeps the newest compatible one', () => {
+  const pkgs = [{ id: 'a 0.1.0', path: true, deps: ['wasmtime'] }, { id: 'wasmtime 47.0.2' }];
+  const asks = [{ member: 'a', crate: 'wasmtime', requirement: '47.0.3' }];
+  const fixed = check(pkgs, asks, ['a'], { ...opts, securityFixAbove: (crate, version) => crate === 'wasmtime' && version === '47.0.3' });
+  assert.deepEqual(fixed.commands, [cmd('--workspace')]);
+  assert.deepEqual(check(pkgs, asks, ['a']).commands, [cmd('--workspace'), cmd('-p', 'wasmtime@47', '--precise', '47.0.3')]);
+});

@@ -15,20 +15,25 @@ export function driftFindings(ctx: RootContext): DriftFinding[] {
 function lockedSecurity(ctx: RootContext): DriftFinding[] {
   const lock = ctx.lock;
   if (!lock) return [];
-  const releases = new Set<string>();
+  // Release -> the crates locked at it: a companion's own patch release (cranelift 0.133.1) can belong to a wasmtime
+  // release the lock does not hold, so the finding names what is locked.
+  const releases = new Map<string, string[]>();
   for (const p of lock.packages) {
     const release = p.kind !== 'path' ? ctx.releases.releaseOf(p.name, p.version) : undefined;
-    if (release !== undefined) releases.add(release);
+    if (release !== undefined) releases.set(release, [...(releases.get(release) ?? []), `${p.name} ${p.version}`]);
   }
   const out: DriftFinding[] = [];
-  for (const release of [...releases].sort(semver.rcompare)) {
+  for (const [release, locked] of [...releases].sort(([a], [b]) => semver.rcompare(a, b))) {
     const line = securityFixesLine(release, ctx.data);
     if (line === undefined) continue;
+    const what = locked.includes(`wasmtime ${release}`)
+      ? line.text
+      : line.text.replace(`wasmtime ${release} is`, `${locked.length > 3 ? `${locked.slice(0, 3).join(', ')} and ${locked.length - 3} more` : locked.join(', ')}, of wasmtime ${release}, ${locked.length === 1 ? 'is' : 'are'}`);
     out.push({
       kind: 'security',
       level: 'warning',
       file: lock.file,
-      message: `locked ${line.text}: \`cargo update\` takes ${line.newest} where the requirements admit it (\`wasmtime-align notes\` lists the fixes)`,
+      message: `locked ${what}: \`cargo update\` takes ${line.newest} where the requirements admit it (\`wasmtime-align notes\` lists the fixes)`,
       release,
       fixes: ctx.data.securityFixesAfter(release).map((f) => ({ version: f.version, ids: f.fix.ids })),
     });

@@ -75,6 +75,11 @@ export interface StalenessOptions {
   /** Whether `--precise` may name this version: the registry has it (the release data knows it). */
   readonly published: (crate: string, version: string) => boolean;
   /**
+   * Whether a later patch release of `crate@version`'s line fixes a security problem: the newest compatible version
+   * that `--workspace` takes is then kept, not pinned back below the fix.
+   */
+  readonly securityFixAbove?: (crate: string, version: string) => boolean;
+  /**
    * The family crates `crate@version` pins with `=`, directly or through other family crates (the release
    * data's): a crate goes before the crates it pins, as moving one of them alone would break its pin.
    */
@@ -188,7 +193,7 @@ export class LockView {
     for (const [crate, e] of byCrate) {
       if (e.required.size !== 1) continue; // members asking for different versions: no one version is the minimal change
       const version = namedVersion([...e.required][0]!);
-      if (version !== undefined && opts.published(crate, version)) named.set(crate, version);
+      if (version !== undefined && opts.published(crate, version) && opts.securityFixAbove?.(crate, version) !== true) named.set(crate, version);
     }
     const pins = new Map([...named].map(([crate, version]) => [crate, new Set(opts.pins?.(crate, version) ?? [])]));
     const groups = new Map<string, string[]>();

@@ -5,7 +5,7 @@
  * the JSON report and `--list` on stdout stay what they are.
  */
 import * as path from 'node:path';
-import { displayPath, relativePath, userErrors, type UserError } from '../errors.js';
+import { displayPath, formatLocation, relativePath, userErrors, type UserError } from '../errors.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { Finding } from '../plan/types.js';
 import type { Mode } from './report.js';
@@ -56,26 +56,28 @@ function findingAnnotation(f: Finding): Annotation {
 /** `::error file=a/Cargo.toml,line=7,col=45,title=wasmtime-align::message`, escaped as GitHub reads it. */
 export function formatAnnotation(a: Annotation, cwd: string, env: NodeJS.ProcessEnv): string {
   const props: string[] = [];
-  if (a.file !== undefined) props.push(`file=${escapeProperty(annotationPath(a.file, cwd, env))}`);
-  if (a.file !== undefined && a.line !== undefined) {
-    props.push(`line=${a.line}`);
-    if (a.column !== undefined) props.push(`col=${a.column}`);
+  const file = a.file === undefined ? undefined : annotationPath(a.file, cwd, env);
+  if (file !== undefined) {
+    props.push(`file=${escapeProperty(file)}`);
+    if (a.line !== undefined) props.push(`line=${a.line}`);
+    if (a.line !== undefined && a.column !== undefined) props.push(`col=${a.column}`);
   }
   props.push(`title=${escapeProperty(TITLE)}`);
-  return `::${a.level} ${props.join(',')}::${escapeData(a.message)}\n`;
+  // A file GitHub cannot place (outside the checkout) is named in the message instead, as the human output names it.
+  const where = a.file !== undefined && file === undefined ? formatLocation({ file: a.file, ...(a.line !== undefined ? { line: a.line } : {}), ...(a.column !== undefined ? { column: a.column } : {}) }, cwd) : '';
+  return `::${a.level} ${props.join(',')}::${escapeData(where + a.message)}\n`;
 }
 
 /**
- * A file as GitHub places annotations: relative to the repository checkout (`GITHUB_WORKSPACE`) when it lies below
- * it, else as every message names it (relative to the current directory when below it, absolute otherwise).
+ * A file as GitHub places annotations: relative to the repository checkout (`GITHUB_WORKSPACE`); undefined for a
+ * file outside it, which GitHub would attach to the wrong file. Outside Actions (no GITHUB_WORKSPACE), as every
+ * message names it (relative to the current directory when below it, absolute otherwise).
  */
-export function annotationPath(file: string, cwd: string, env: NodeJS.ProcessEnv): string {
+export function annotationPath(file: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   const workspace = env['GITHUB_WORKSPACE'];
-  if (workspace !== undefined && workspace !== '' && path.isAbsolute(workspace)) {
-    const rel = relativePath(path.resolve(cwd, file), workspace);
-    if (rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel)) return rel;
-  }
-  return displayPath(file, cwd);
+  if (workspace === undefined || workspace === '' || !path.isAbsolute(workspace)) return displayPath(file, cwd);
+  const rel = relativePath(path.resolve(cwd, file), workspace);
+  return rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel) ? rel : undefined;
 }
 
 /** GitHub's escaping of a workflow command's message: `%`, CR and LF. */

@@ -57,6 +57,10 @@ export function lockStates(plan: Plan, cwd: string): LockState[] {
     const staleness = view.staleness(asks, {
       manifestPath: relativePath(root.manifest.path, cwd),
       published: (crate, version) => plan.data.release(crate, version) !== undefined,
+      securityFixAbove: (crate, version) => {
+        const release = plan.data.releaseOf(crate, version);
+        return release !== undefined && plan.data.securityFixesAfter(release).length > 0;
+      },
       pins: (crate, version) => exactPinClosure(plan.data, crate, version),
       companion: (crate) => plan.data.family(crate)?.numbering.kind === 'companion',
     });
