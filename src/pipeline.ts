@@ -63,7 +63,7 @@ export interface PlanRequest extends RepoSettings {
   /** Plan the roots that have no error even when others do (their errors are collected in `Plan.errors`). */
   readonly keepGoing?: boolean;
   /**
-   * For `notes`: plan each root's target and crossed releases even where a crate cannot follow (left out with a
+   * For `notes`: plan each root's target and crossed releases even where a crate cannot follow (kept as it is, with a
    * warning) or a feature is missing at the target (dropped); the plan is neither checked nor rendered, and must
    * not be written.
    */
