@@ -9,10 +9,12 @@
 // [dependencies.<name>] sub-table, dev-dependencies, target tables). One member in ten also depends on the
 // wasmtime family (wasmtime, wasmtime-wasi, wasmtime-wasi-http, wasmtime-wasi-nn), at releases 24.0.0–26.0.1,
 // in rotating styles: string, inline table with features, dotted keys, [dependencies.wasmtime] sub-table and
-// target tables. The output is deterministic (seeded PRNG), so every run measures the same bytes.
+// target tables. The output is deterministic (the seeded PRNG of test/random.ts), so every run measures the same
+// bytes. Needs a built dist/ (`npm run build`), as the benchmark does.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { random } from '../dist/test/random.js';
 
 const FAMILY_RELEASES = ['24.0.0', '24.0.1', '24.0.4', '25.0.0', '25.0.1', '25.0.3', '26.0.0', '26.0.1'];
 // Features that every wasmtime release 24.0.0–26.0.1 has.
@@ -40,18 +42,6 @@ const OTHER_DEPS = [
   ['smallvec', '1.13', ['union']],
   ['hashbrown', '0.14'],
 ];
-
-/** mulberry32: small deterministic PRNG. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const memberName = (i) => `crate-${String(i).padStart(4, '0')}`;
 const list = (xs) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
@@ -167,7 +157,7 @@ function memberManifest(i, rand) {
 
 /** Writes a workspace of `members` members into `dir` (which must not exist or be empty). */
 export function generateWorkspace(dir, members, seed = 0x5eed) {
-  const rand = prng(seed + members);
+  const rand = random(seed + members);
   fs.mkdirSync(path.join(dir, 'crates'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'Cargo.toml'), rootManifest());
   for (let i = 0; i < members; i++) {

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import type { AST } from 'toml-eslint-parser';
 import { parseManifest, parseToml } from '../src/manifest/read.js';
 
+export { random } from './random.js';
+
 export const PACKAGE = '[package]\nname = "x"\nversion = "0.1.0"\nedition = "2021"\n\n[package.metadata.x]\n';
 const PREFIX = 'package.metadata.x.';
 
@@ -40,18 +42,6 @@ export function toolVerdict(text: string): { ok: boolean; message?: string } {
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }
-}
-
-/** A seeded generator (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Snippets for `[package.metadata.x]`: where cargo's TOML and the tool's reader could differ. */

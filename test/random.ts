@@ -1,0 +1,14 @@
+/**
+ * A seeded generator (mulberry32): the same seed gives the same sequence on every machine. Shared by the parity
+ * check (test/parity.ts) and the benchmark's workspace generator (bench/generate.mjs, through dist/test/random.js).
+ */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
