@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { displayPath, formatUserError, UserError } from './errors.js';
 import { modeOf, parseArgs, UsageError, wantsJson, yankedWithoutTo, type Args, type Command, type Values } from './cli/args.js';
 import { helpText, usageErrorText, versionText } from './cli/usage.js';
-import { planPaths, type Plan } from './pipeline.js';
+import { planPaths, type Plan, type PlanRequest } from './pipeline.js';
 import { colorDiff, diffBase, unifiedDiff } from './output/diff.js';
 import { buildReport, errorReports, SCHEMA_VERSION, type Mode } from './output/report.js';
 import { COLOR, PLAIN, useColor, type Style } from './output/style.js';
@@ -64,23 +64,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     try {
       const current = currentReleaseData(dataSource(o, io));
       for (const p of current.problems) io.stderr.write(`${style.yellow('warning')}: release data cache: ${p}\n`);
-      const request = {
-        ...(o.to !== undefined ? { to: o.to } : {}),
-        // Flags not given leave the choice to each root's [workspace.metadata.wasmtime-align] settings.
-        ...given({
-          exact: o.exact,
-          lift: o['no-lift'] === true ? false : undefined,
-          allKeys: o['all-keys'],
-          dropUnknownFeatures: o['drop-unknown-features'],
-          applyCrateMigrations: o['apply-crate-migrations'],
-          bumpRustVersion: o['bump-rust-version'],
-          allowUnknownVersion: o['allow-unknown-version'],
-          allowYanked: o['allow-yanked'],
-        }),
-        ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
-        keepGoing: o['keep-going'] === true,
-        data: current.data,
-      };
+      const request = planRequest(o, current.data);
       plan = planPaths(paths, request);
       const yanked = yankedWithoutTo(o, 'run', toSetting(plan));
       if (yanked) return usageFailure(yanked, argv, io);
@@ -176,13 +160,7 @@ async function runNotes(paths: readonly string[], o: Values, argv: readonly stri
   try {
     const current = currentReleaseData(dataSource(o, io));
     // The target a run with the same options would choose.
-    const plan = planPaths(paths.length > 0 ? paths : ['.'], {
-      ...(o.to !== undefined ? { to: o.to } : {}),
-      ...given({ allowUnknownVersion: o['allow-unknown-version'], allowYanked: o['allow-yanked'], applyCrateMigrations: o['apply-crate-migrations'], dropUnknownFeatures: o['drop-unknown-features'], allKeys: o['all-keys'] }),
-      ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
-      data: current.data,
-      notesOnly: true,
-    });
+    const plan = planPaths(paths.length > 0 ? paths : ['.'], { ...planRequest(o, current.data), notesOnly: true });
     const yanked = yankedWithoutTo(o, 'notes', toSetting(plan));
     if (yanked) return usageFailure(yanked, argv, io);
     const roots = notesOf(plan, o.all === true);
@@ -281,6 +259,30 @@ function toSetting(plan: Plan): boolean {
 /** The release data a command reads: the embedded data and what the cache holds from `--index-url`'s index. */
 function dataSource(o: Values, io: Io): { cacheDir: string; indexUrl?: string } {
   return { cacheDir: defaultCacheDir(io.env), ...(o['index-url'] !== undefined ? { indexUrl: o['index-url'] } : {}) };
+}
+
+/**
+ * What the command line asks of planning; a run and `notes` share it (each command's option table decides which of
+ * these options it can be given at all).
+ */
+function planRequest(o: Values, data: ReleaseData): PlanRequest {
+  return {
+    ...(o.to !== undefined ? { to: o.to } : {}),
+    // Flags not given leave the choice to each root's [workspace.metadata.wasmtime-align] settings.
+    ...given({
+      exact: o.exact,
+      lift: o['no-lift'] === true ? false : undefined,
+      allKeys: o['all-keys'],
+      dropUnknownFeatures: o['drop-unknown-features'],
+      applyCrateMigrations: o['apply-crate-migrations'],
+      bumpRustVersion: o['bump-rust-version'],
+      allowUnknownVersion: o['allow-unknown-version'],
+      allowYanked: o['allow-yanked'],
+    }),
+    ...(o.exclude !== undefined ? { exclude: o.exclude.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '') } : {}),
+    keepGoing: o['keep-going'] === true,
+    data,
+  };
 }
 
 /** The options that were given (a flag is `true` or absent; `lift` can only be turned off). */

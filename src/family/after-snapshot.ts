@@ -17,7 +17,7 @@ export function baseReleases(after: AfterSnapshot, wasmtime: readonly CrateRelea
   const out = new Map<string, string>();
   for (const v of Object.keys(after.releases)) {
     const below = observed.filter((o) => semver.lt(o, v));
-    const sameLine = below.filter((o) => semver.major(o) === semver.major(v) && semver.minor(o) === semver.minor(v));
+    const sameLine = below.filter((o) => minorLine(o) === minorLine(v));
     const base = (sameLine.length > 0 ? sameLine : below).at(-1);
     if (base !== undefined) out.set(v, base);
   }
@@ -64,10 +64,9 @@ export function derivedReleases(
 function rustVersionAt(v: string, base: string, from: CrateRelease, after: AfterSnapshot): string | undefined {
   const own = after.releases[v]?.rustVersion;
   if (own !== undefined) return own;
-  const line = (x: string): string => `${semver.major(x)}.${semver.minor(x)}`;
-  const stated = Object.entries(after.releases).find(([o, r]) => r.rustVersion !== undefined && line(o) === line(v))?.[1].rustVersion;
+  const stated = Object.entries(after.releases).find(([o, r]) => r.rustVersion !== undefined && minorLine(o) === minorLine(v))?.[1].rustVersion;
   if (stated !== undefined) return stated;
-  return line(base) === line(v) ? from.rustVersion : undefined;
+  return minorLine(base) === minorLine(v) ? from.rustVersion : undefined;
 }
 
 /**
@@ -79,7 +78,7 @@ export function checkDerived(derived: readonly CrateRelease[], observed: readonl
   const have = new Set(observed.map((r) => r.version));
   const line = (v: string): string | undefined => {
     const w = releaseOf(v);
-    return w === undefined ? undefined : `${semver.major(w)}.${semver.minor(w)}`;
+    return w === undefined ? undefined : minorLine(w);
   };
   const missing = derived.filter(
     (d) => semver.prerelease(d.version) === null && !have.has(d.version) && observed.some((o) => line(o.version) === line(d.version) && semver.gt(o.version, d.version)),
@@ -88,4 +87,9 @@ export function checkDerived(derived: readonly CrateRelease[], observed: readonl
   const crate = missing[0]!.crate;
   const list = missing.map((d) => `${d.version} (wasmtime ${releaseOf(d.version)})`).join(', ');
   return [`${crate}: the registry index lacks ${list}, which the release data derives from its numbering, but has later releases of ${missing.length > 1 ? 'those lines' : 'that line'}; the index is used`];
+}
+
+/** `49.0.7` -> `49.0`: the line a release's patch releases share. */
+function minorLine(v: string): string {
+  return `${semver.major(v)}.${semver.minor(v)}`;
 }

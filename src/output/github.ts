@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { displayPath, formatLocation, relativePath, userErrors, type UserError } from '../errors.js';
 import type { FilePlan, Plan } from '../pipeline.js';
 import type { Finding } from '../plan/types.js';
-import type { Mode } from './report.js';
+import { planWarnings, type Mode } from './report.js';
 
 export const MESSAGE_FORMATS = ['human', 'github'] as const;
 export type MessageFormat = (typeof MESSAGE_FORMATS)[number];
@@ -28,7 +28,7 @@ export interface Annotation {
 export function planAnnotations(plan: Plan, mode: Mode, cwd: string, env: NodeJS.ProcessEnv): string {
   const list: Annotation[] = [
     ...plan.errors.flatMap(errorAnnotations),
-    ...[...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map(findingAnnotation),
+    ...planWarnings(plan).map(findingAnnotation),
   ];
   // --check fails the job because of these files: each is an error at its first changed line.
   const level = mode === 'check' ? 'error' : mode === 'dry-run' ? 'notice' : undefined;

@@ -17,6 +17,8 @@ export interface LockState {
   readonly root: PlannedRoot;
   /** Whether the plan changes one of the root's manifests. */
   readonly changed: boolean;
+  /** The root's Cargo.lock. */
+  readonly file: string;
   /** Undefined when the lock cannot be read (`problem` says why). */
   readonly staleness: LockStaleness | undefined;
   readonly problem?: string;
@@ -38,7 +40,7 @@ export function lockStates(plan: Plan, cwd: string): LockState[] {
       lock = readLock(file);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      out.push({ root, changed, staleness: undefined, problem: e.message });
+      out.push({ root, file, changed, staleness: undefined, problem: e.message });
       continue;
     }
     if (lock === undefined) continue;
@@ -64,7 +66,7 @@ export function lockStates(plan: Plan, cwd: string): LockState[] {
       pins: (crate, version) => exactPinClosure(plan.data, crate, version),
       companion: (crate) => plan.data.family(crate)?.numbering.kind === 'companion',
     });
-    out.push({ root, changed, staleness });
+    out.push({ root, file, changed, staleness });
   }
   return out;
 }
@@ -101,7 +103,7 @@ export function formatLockNotes(states: readonly LockState[], cwd: string, style
   const out: string[] = [];
   const note = style.cyan('note');
   for (const s of states.filter((x) => x.changed)) {
-    if (s.problem !== undefined) out.push(`${style.yellow('warning')}: ${displayPath(path.join(path.dirname(s.root.manifest.path), 'Cargo.lock'), cwd)}: cannot check it against the new requirements: ${s.problem}`);
+    if (s.problem !== undefined) out.push(`${style.yellow('warning')}: ${displayPath(s.file, cwd)}: cannot check it against the new requirements: ${s.problem}`);
     const st = s.staleness;
     if (st !== undefined && st.commands.length === 0 && run) out.push(`${note}: ${displayPath(st.file, cwd)} still satisfies the new requirements; --update-lock has nothing to run for it`);
     if (st === undefined || st.commands.length === 0) continue;

@@ -133,7 +133,7 @@ export function buildReport(plan: Plan, mode: Mode, diff: string, cwd: string, b
     changed: plan.files.length > 0,
     roots,
     files: plan.files.map((f) => fileReport(f, cwd)),
-    warnings: [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning').map((f) => findingReport(f, cwd)),
+    warnings: planWarnings(plan).map((f) => findingReport(f, cwd)),
     errors: errorReports(plan.errors, cwd),
     vendored: plan.vendored.map((v) => ({ path: rel(v.dir), crates: v.crates, source: v.config ? { config: rel(v.config.file), name: v.config.source } : null })),
     diff,
@@ -187,4 +187,9 @@ export function findingReport(f: Finding | { readonly level: 'error'; readonly f
 /** Every error (an aggregate's, one by one) as the report's `errors` list them. */
 export function errorReports(errors: readonly UserError[], cwd: string): FindingReport[] {
   return errors.flatMap(userErrors).map((e) => findingReport({ level: 'error', ...(e.location ?? {}), message: e.message }, cwd));
+}
+
+/** Every warning of a plan: discovery's and each root's (the report's `warnings`, the GitHub annotations). */
+export function planWarnings(plan: Plan): Finding[] {
+  return [...plan.findings, ...plan.roots.flatMap((r) => r.findings)].filter((f) => f.level === 'warning');
 }

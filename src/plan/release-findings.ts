@@ -11,12 +11,12 @@ import type { ReleaseData } from '../family/release-data.js';
  * there, or whose data ends earlier, which their own notes say).
  */
 export function uncheckedFeatures(release: string, crates: readonly string[], data: ReleaseData): string | undefined {
-  const derived = crates.filter((c) => {
-    const v = data.versionAt(c, release);
-    return v !== undefined && data.release(c, v)?.source === 'derived';
+  const derived = crates.flatMap((crate) => {
+    const version = data.versionAt(crate, release);
+    return version !== undefined && data.release(crate, version)?.source === 'derived' ? [{ crate, version }] : [];
   });
   if (derived.length === 0) return undefined;
-  const named = derived.includes('wasmtime') ? `wasmtime ${release}` : derived.map((c) => `${c} ${data.versionAt(c, release)}`).join(', ');
+  const named = derived.some((d) => d.crate === 'wasmtime') ? `wasmtime ${release}` : derived.map((d) => `${d.crate} ${d.version}`).join(', ');
   return `features of ${named} could not be checked offline (the release data has no feature list for it; features are kept as written); run with --refresh to check them`;
 }
 
